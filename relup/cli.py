@@ -1,0 +1,153 @@
+"""The ``relup`` command line: parse arguments, call :mod:`relup.api`, report.
+
+Only this module prints or decides the exit status.  Exit codes, for every
+command: 0 success; 1 the plan, translation or check failed (systools would
+refuse); 2 usage error (including an existing file relup must not replace);
+3 an input is missing, unreadable or malformed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from relup import __version__
+from relup.errors import EXIT_OK, RelupError
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0  success
+  1  the plan, translation or check failed (systools would refuse)
+  2  usage error, or an existing file relup must not replace (use --force)
+  3  an input is missing, unreadable or malformed
+"""
+
+RELEASE_FORMS_HELP = """\
+OLD and NEW may each be: a release root holding one version (ROOT), one version
+of a root holding several (ROOT@VSN, tried only when no such path exists), a
+release tarball (.tar.gz), or a path to a .rel file.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="relup",
+        description="Safe, reviewable hot code upgrades for Erlang/OTP and Elixir releases.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"relup {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_relup_command(commands)
+    return parser
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p",
+        "--lib-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also search DIR for applications (a lib dir, an app dir or an ebin dir; "
+        "'*' wildcards allowed), before the local Erlang installation; repeatable",
+    )
+    parser.add_argument(
+        "--traceback", action="store_true", help="show a Python traceback on errors"
+    )
+
+
+def _add_relup_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "relup",
+        help="translate the appups present in NEW into a relup, as systools:make_relup does",
+        description="Read the .appup files present in NEW (as systools does) and write the "
+        "relup upgrading from OLD (and each --also-from) and downgrading back to them.",
+        epilog=RELEASE_FORMS_HELP + "\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("old", metavar="OLD", help="the release to upgrade from")
+    parser.add_argument("new", metavar="NEW", help="the release to upgrade to")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where to write the relup ('-' for standard output); "
+        "default NEW/releases/VSN/relup",
+    )
+    parser.add_argument(
+        "--also-from",
+        action="append",
+        default=[],
+        metavar="OLD2",
+        help="another release to upgrade from and downgrade to; repeatable, order kept",
+    )
+    parser.add_argument(
+        "--restart-emulator",
+        action="store_true",
+        help="end every script with restart_emulator (systools' restart_emulator option)",
+    )
+    parser.add_argument(
+        "--warnings-as-errors", action="store_true", help="fail (exit 1) when systools would warn"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the output file even if relup did not write it",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print no warnings")
+    _add_common_options(parser)
+    parser.set_defaults(handler=_run_relup)
+
+
+def _run_relup(arguments: argparse.Namespace) -> int:
+    from relup.api import default_relup_path, make_relup
+    from relup.files import check_replaceable, write_generated_file
+    from render.relup_file import render_relup
+    from upgrade.relup_builder import RelupOptions
+
+    to_stdout = arguments.output == "-"
+    output = None if to_stdout or arguments.output is None else Path(arguments.output)
+    if output is not None:
+        check_replaceable(output, arguments.force)
+    new, relup = make_relup(
+        arguments.new,
+        arguments.old,
+        also_from=arguments.also_from,
+        lib_paths=arguments.lib_path,
+        options=RelupOptions(restart_emulator=arguments.restart_emulator),
+        warnings_as_errors=arguments.warnings_as_errors,
+    )
+    if not arguments.quiet:
+        for warning in relup.warnings:
+            print(f"relup: warning: {warning.message}", file=sys.stderr)
+    text = render_relup(relup, __version__)
+    if to_stdout:
+        sys.stdout.write(text)
+        return EXIT_OK
+    target = output if output is not None else default_relup_path(arguments.new, new)
+    write_generated_file(target, text, force=arguments.force)
+    if not arguments.quiet:
+        print(f"relup: wrote {target}", file=sys.stderr)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        status: int = arguments.handler(arguments)
+    except RelupError as error:
+        if arguments.traceback:
+            traceback.print_exc()
+        print(f"relup: error: {error}", file=sys.stderr)
+        return error.exit_code
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
