@@ -1,0 +1,10 @@
+-module(old_metrics_app).
+-behaviour(application).
+
+-export([start/2, stop/1]).
+
+start(_StartType, _StartArgs) ->
+    old_metrics_sup:start_link().
+
+stop(_State) ->
+    ok.
