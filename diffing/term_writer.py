@@ -1,0 +1,270 @@
+"""Write Erlang terms as text that ``file:consult`` (and our reader) reads back unchanged.
+
+The layout follows the spirit of ``io_lib:format("~tp")``: a term that fits in
+the line is written on one line (``{a,b,[1,2]}``, no spaces after commas, maps
+as ``#{k => v}``); a list, tuple or map that does not fit is broken one
+element per line, each element indented one column past its opening bracket.
+
+Spelling rules, each chosen so the text reads back as the same term:
+
+* atoms are quoted only when they must be: not starting with a lowercase
+  letter, holding characters outside ``[a-zA-Z0-9_@]`` (and the Latin-1
+  letters), or a reserved word (``maybe`` and ``else`` included, as newer
+  Erlang releases reserve them);
+* a proper list of printable code points is a ``"string"`` (``[]`` stays ``[]``);
+* a binary is ``<<"text"/utf8>>`` when it is printable UTF-8 with non-ASCII
+  characters, ``<<"text">>`` when every byte is a printable Latin-1
+  character, and ``<<1,2,3>>`` otherwise;
+* floats use Python's shortest round-trip ``repr``, always with a ``.``;
+* non-printable characters inside quotes are escaped (``\\n``, ``\\x{7F}``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+
+from diffing.term_tokens import LOWERCASE, RESERVED_WORDS, UPPERCASE, is_unicode_scalar
+from diffing.terms import Atom, ErlList, ErlMap, Term, as_text
+
+_BARE_ATOM = re.compile(f"[{LOWERCASE}][{LOWERCASE}{UPPERCASE}0-9_@]*")
+# Quoted even though OTP 25 reads them bare: the maybe feature makes them keywords.
+_ALWAYS_QUOTED = RESERVED_WORDS | {"maybe", "else"}
+_ESCAPES = {
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\x1b": "\\e",
+    "\x7f": "\\d",
+    "\\": "\\\\",
+}
+_ESCAPED_PRINTABLE = frozenset("\n\r\t\v\b\f\x1b")
+# Deeper than this, terms are written on one line: indentation is already
+# past any sensible width, and it keeps the writer's recursion shallow.
+_MAX_LAYOUT_DEPTH = 100
+
+
+def format_term(term: Term, width: int = 80) -> str:
+    """``term`` as Erlang text, laid out to fit in ``width`` columns where it can.
+
+    Args:
+        term: any term except pids, ports, references, funs and bitstrings.
+        width: the line width to aim for.
+
+    Returns:
+        The text, without a final ``.``.
+
+    >>> format_term((Atom("load_module"), Atom("Mod"), ErlList((1, 2))))
+    "{load_module,'Mod',[1,2]}"
+    """
+    return _layout(term, 0, width, 0)
+
+
+def format_consult_file(terms: Sequence[Term], header_lines: Sequence[str] = ()) -> str:
+    """A whole ``file:consult`` file: ``%%`` header comments, then each term and ``.``.
+
+    >>> format_consult_file([Atom("ok")], ["coding: utf-8"])
+    '%% coding: utf-8\\nok.\\n'
+    """
+    header = "".join(f"%% {line}".rstrip() + "\n" for line in header_lines)
+    return header + "".join(format_term(term) + ".\n" for term in terms)
+
+
+def _layout(term: Term, indent: int, width: int, depth: int) -> str:
+    flat = _flat_within(term, width - indent)
+    if flat is not None or depth > _MAX_LAYOUT_DEPTH:
+        return flat if flat is not None else _flat(term)
+    if isinstance(term, tuple):
+        return _broken("{", "}", list(term), None, indent, width, depth)
+    if isinstance(term, ErlList) and _string_text(term) is None:
+        return _broken("[", "]", list(term.items), term.tail, indent, width, depth)
+    if isinstance(term, ErlMap):
+        return _broken_map(term, indent, width, depth)
+    return _flat(term)
+
+
+def _broken(
+    opener: str,
+    closer: str,
+    items: list[Term],
+    tail: Term | None,
+    indent: int,
+    width: int,
+    depth: int,
+) -> str:
+    inner = indent + len(opener)
+    lines = [_layout(item, inner, width, depth + 1) for item in items]
+    separator = ",\n" + " " * inner
+    text = opener + separator.join(lines)
+    if tail is not None:
+        text += "|\n" + " " * inner + _layout(tail, inner, width, depth + 1)
+    return text + closer
+
+
+def _broken_map(term: ErlMap, indent: int, width: int, depth: int) -> str:
+    inner = indent + 2
+    entries = []
+    for key, value in term.entries:
+        entry = _flat_within(key, width) or _layout(key, inner, width, depth + 1)
+        flat_value = _flat_within(value, width - inner - len(entry) - 4)
+        if flat_value is not None and "\n" not in entry:
+            entries.append(f"{entry} => {flat_value}")
+        else:
+            value_text = _layout(value, inner + 4, width, depth + 1)
+            entries.append(f"{entry} =>\n{' ' * (inner + 4)}{value_text}")
+    return "#{" + (",\n" + " " * inner).join(entries) + "}"
+
+
+def _flat_within(term: Term, budget: int) -> str | None:
+    """``term`` on one line if that takes at most ``budget`` characters, else None."""
+    pieces: list[str] = []
+    used = 0
+    for piece in _flat_pieces(term):
+        used += len(piece)
+        if used > budget:
+            return None
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def _flat(term: Term) -> str:
+    return "".join(_flat_pieces(term))
+
+
+class _Punctuation(str):
+    """Brackets and separators on the writer's stack, never mistaken for a term."""
+
+    __slots__ = ()
+
+
+_OPEN_TUPLE, _CLOSE_TUPLE = _Punctuation("{"), _Punctuation("}")
+_OPEN_LIST, _CLOSE_LIST, _BAR = _Punctuation("["), _Punctuation("]"), _Punctuation("|")
+_OPEN_MAP, _ARROW = _Punctuation("#{"), _Punctuation(" => ")
+_COMMA = _Punctuation(",")
+
+
+def _flat_pieces(term: Term) -> Iterator[str]:
+    """The pieces of a term's one-line text, produced without recursion."""
+    stack: list[Term | _Punctuation] = [term]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Punctuation):
+            yield item
+            continue
+        parts = _container_parts(item)
+        if parts is None:
+            yield _scalar_text(item)
+        else:
+            stack.extend(reversed(parts))
+
+
+def _container_parts(term: Term) -> list[Term | _Punctuation] | None:
+    """The opener, items with separators, and closer of a container, else None."""
+    if isinstance(term, tuple):
+        return [_OPEN_TUPLE, *_with_commas(list(term)), _CLOSE_TUPLE]
+    if isinstance(term, ErlList) and _string_text(term) is None and term.items:
+        tail: list[Term | _Punctuation] = [] if term.tail is None else [_BAR, term.tail]
+        return [_OPEN_LIST, *_with_commas(list(term.items)), *tail, _CLOSE_LIST]
+    if isinstance(term, ErlMap):
+        entries: list[Term | _Punctuation] = []
+        for number, (key, value) in enumerate(term.entries):
+            entries.extend([_COMMA, key, _ARROW, value] if number else [key, _ARROW, value])
+        return [_OPEN_MAP, *entries, _CLOSE_TUPLE]
+    return None
+
+
+def _with_commas(items: list[Term]) -> list[Term | _Punctuation]:
+    parts: list[Term | _Punctuation] = []
+    for number, item in enumerate(items):
+        if number:
+            parts.append(_COMMA)
+        parts.append(item)
+    return parts
+
+
+def _scalar_text(term: Term) -> str:
+    if isinstance(term, bool):
+        raise TypeError("Python bool is not an Erlang term; use Atom('true')/Atom('false')")
+    if isinstance(term, int):
+        return str(term)
+    if isinstance(term, float):
+        return _float_text(term)
+    if isinstance(term, Atom):
+        return _atom_text(term.name)
+    if isinstance(term, bytes):
+        return _binary_text(term)
+    if isinstance(term, ErlList) and term.tail is None:
+        return "[]" if not term.items else _quoted(_string_text(term) or "", '"')
+    raise TypeError(f"{type(term).__name__} cannot be written as Erlang text: {term!r}")
+
+
+def _atom_text(name: str) -> str:
+    if _BARE_ATOM.fullmatch(name) and name not in _ALWAYS_QUOTED:
+        return name
+    if not all(is_unicode_scalar(ord(char)) for char in name):
+        raise ValueError(f"atom {name!r} has a code point Erlang text cannot hold")
+    return _quoted(name, "'")
+
+
+def _float_text(value: float) -> str:
+    if not math.isfinite(value):
+        raise ValueError(f"{value!r} has no Erlang text form")
+    mantissa, _, exponent = repr(value).partition("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    return mantissa + (f"e{int(exponent)}" if exponent else "")
+
+
+def _is_printable(code: int) -> bool:
+    """Erlang's printable-Unicode rule for characters in a string (io_lib)."""
+    return (
+        0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+        or chr(code) in _ESCAPED_PRINTABLE
+    )
+
+
+def _string_text(term: ErlList) -> str | None:
+    """The text of a non-empty list of printable characters, else None."""
+    if not term.items:
+        return None
+    text = as_text(term)
+    if text is None or not all(_is_printable(ord(char)) for char in text):
+        return None
+    return text
+
+
+def _binary_text(data: bytes) -> str:
+    if not data:
+        return "<<>>"
+    if not data.isascii():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        if text and all(_is_printable(ord(char)) for char in text):
+            return "<<" + _quoted(text, '"') + "/utf8>>"
+    latin1 = data.decode("latin-1")
+    if all(_is_printable(ord(char)) for char in latin1):
+        return "<<" + _quoted(latin1, '"') + ">>"
+    return "<<" + ",".join(str(byte) for byte in data) + ">>"
+
+
+def _quoted(text: str, quote: str) -> str:
+    escaped = []
+    for char in text:
+        if char == quote:
+            escaped.append("\\" + quote)
+        elif char in _ESCAPES:
+            escaped.append(_ESCAPES[char])
+        elif char.isprintable() or char == " ":
+            escaped.append(char)
+        else:
+            escaped.append(f"\\x{{{ord(char):X}}}")
+    return quote + "".join(escaped) + quote
