@@ -1,0 +1,45 @@
+"""Session-wide test configuration: hypothesis profiles, the erlang marker, the oracle.
+
+* Hypothesis: profile ``ci`` (derandomized, modest, no deadline) unless the
+  environment variable ``HYPOTHESIS_PROFILE`` names another (``slow``).
+* ``@pytest.mark.erlang`` tests need ``erl`` on PATH.  Without it they are
+  skipped, with the reason shown, unless ``RELUP_REQUIRE_ERLANG=1`` (set in
+  CI), in which case they fail.
+* ``systools_oracle``: one real Erlang VM for the whole session
+  (tests/oracle/oracle.py); it restarts itself if the VM dies.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import settings
+from oracle.oracle import SystoolsOracle
+
+settings.register_profile("ci", derandomize=True, max_examples=50, deadline=None)
+settings.register_profile("slow", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def require_erlang() -> None:
+    """Skip (or, when RELUP_REQUIRE_ERLANG=1, fail) the current test if erl is missing."""
+    if shutil.which("erl") is not None:
+        return
+    if os.environ.get("RELUP_REQUIRE_ERLANG") == "1":
+        pytest.fail("RELUP_REQUIRE_ERLANG=1 but erl is not on PATH", pytrace=False)
+    pytest.skip("needs Erlang/OTP: erl is not on PATH")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("erlang") is not None:
+        require_erlang()
+
+
+@pytest.fixture(scope="session")
+def systools_oracle() -> Iterator[SystoolsOracle]:
+    require_erlang()
+    with SystoolsOracle() as oracle:
+        yield oracle
