@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TypeAlias, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +113,9 @@ class OpaqueTerm:
     encoding: bytes
 
 
-Term: TypeAlias = int | float | Atom | bytes | tuple | ErlList | ErlMap | BitString | OpaqueTerm  # type: ignore[type-arg]
+Term: TypeAlias = Union[
+    int, float, Atom, bytes, "tuple[Term, ...]", ErlList, ErlMap, BitString, OpaqueTerm
+]
 
 NIL = ErlList()
 TRUE = Atom("true")

@@ -6,9 +6,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
-from diffing.release_reader import load_release
-
 from diffing.release import Release
+from diffing.release_reader import load_release
 from diffing.terms import Atom, erl_list
 from relup.errors import TranslationError, UsageError
 from upgrade.relup_builder import BaseRelease, Relup, RelupOptions, build_relup
@@ -67,4 +66,3 @@ def default_relup_path(new_source: str | Path, new: Release) -> Path:
 
 def _is_tarball(source: str) -> bool:
     return source.endswith((".tar.gz", ".tgz")) and Path(source).is_file()
-

@@ -75,8 +75,7 @@ def _add_relup_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "-o",
         "--output",
         metavar="FILE",
-        help="where to write the relup ('-' for standard output); "
-        "default NEW/releases/VSN/relup",
+        help="where to write the relup ('-' for standard output); default NEW/releases/VSN/relup",
     )
     parser.add_argument(
         "--also-from",

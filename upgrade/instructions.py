@@ -221,6 +221,23 @@ LowLevelInstruction: TypeAlias = (
     | LegacyRestart
 )
 Instruction: TypeAlias = HighLevelInstruction | LowLevelInstruction
+LOW_LEVEL_TYPES = (
+    LoadObjectCode,
+    PointOfNoReturn,
+    Load,
+    Remove,
+    Purge,
+    Suspend,
+    Resume,
+    CodeChange,
+    Stop,
+    Start,
+    SyncNodes,
+    Apply,
+    RestartNewEmulator,
+    RestartEmulator,
+    LegacyRestart,
+)
 
 # Instructions that take part in dependency ordering (systools_rc's DEP_INSTRS,
 # after add_module has become load_module).

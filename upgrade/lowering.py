@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from diffing.release import ModuleName
+from diffing.release import AppName, ModuleName
 from diffing.terms import Atom, Term
 from upgrade import instructions as ins
 from upgrade.rc_errors import rc_error
@@ -26,7 +26,7 @@ from upgrade.rc_errors import rc_error
 def lower_block(
     mode: ins.Mode,
     block: Sequence[ins.DependencyInstruction],
-    library_of: Mapping[ModuleName, tuple[str, Term]],
+    library_of: Mapping[ModuleName, tuple[AppName, Term]],
 ) -> tuple[list[ins.LoadObjectCode], list[ins.Instruction]]:
     updates = [i for i in block if isinstance(i, ins.Update)]
     groups = [_load_or_remove(instruction) for instruction in block]
@@ -66,14 +66,12 @@ def _load_or_remove(instruction: ins.DependencyInstruction) -> list[ins.Instruct
 
 
 def _code_change(mode: ins.CodeChangeMode, updates: Sequence[ins.Update]) -> list[ins.Instruction]:
-    entries = tuple(
-        (update.module, update.extra) for update in updates if update.extra is not None
-    )
+    entries = tuple((update.module, update.extra) for update in updates if update.extra is not None)
     return [ins.CodeChange(mode, entries)] if entries else []
 
 
 def _object_code(
-    module: ModuleName, library_of: Mapping[ModuleName, tuple[str, Term]]
+    module: ModuleName, library_of: Mapping[ModuleName, tuple[AppName, Term]]
 ) -> ins.LoadObjectCode:
     found = library_of.get(module)
     if found is None:

@@ -28,11 +28,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from diffing.release import ModuleName
 from diffing.terms import Atom
 from upgrade import instructions as ins
 from upgrade.rc_errors import rc_error
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +76,7 @@ def _blocks(
 ) -> dict[ModuleName, tuple[ins.DependencyInstruction, ...]]:
     import networkx as nx
 
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[ModuleName] = nx.DiGraph()
     graph.add_nodes_from(numbered)
     for module, (_, instruction) in numbered.items():
         graph.add_edges_from((module, dependency) for dependency in instruction.dep_mods)
@@ -84,24 +88,23 @@ def _blocks(
             (module,) = component
             block_of_module[module] = (numbered[module][1],)
             continue
-        block = _order_component(nx, graph.subgraph(component), numbered, by_number)
+        block = _order_component(graph.subgraph(component), numbered, by_number)
         for module in component:
             block_of_module[module] = block
     return block_of_module
 
 
 def _order_component(
-    nx: object,
-    component: object,
+    component: nx.DiGraph[ModuleName],
     numbered: dict[ModuleName, tuple[int, ins.DependencyInstruction]],
     by_number: dict[int, ins.DependencyInstruction],
 ) -> tuple[ins.DependencyInstruction, ...]:
-    condensed = nx.condensation(component)  # type: ignore[attr-defined]
+    import networkx as nx
+
+    condensed = nx.condensation(component)
     members = {
         node: sorted(numbered[module][0] for module in data["members"])
         for node, data in condensed.nodes(data=True)
     }
-    order = nx.lexicographical_topological_sort(  # type: ignore[attr-defined]
-        condensed, key=lambda node: members[node][0]
-    )
+    order = nx.lexicographical_topological_sort(condensed, key=lambda node: members[node][0])
     return tuple(by_number[number] for node in order for number in members[node])

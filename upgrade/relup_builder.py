@@ -151,9 +151,7 @@ def _added(from_release: Release, to_release: Release) -> list[tuple[str, str]]:
 
 def _removed(from_release: Release, to_release: Release) -> list[str]:
     return [
-        app.name
-        for app in from_release.spec.applications
-        if to_release.spec.find(app.name) is None
+        app.name for app in from_release.spec.applications if to_release.spec.find(app.name) is None
     ]
 
 
@@ -270,16 +268,13 @@ def _fix_pre_r15_sasl(
             f"upgrade from sasl {sasl.vsn} (before OTP R15): the emulator restarts last",
         )
     )
-    return (*rest, ins.RESTART_NEW_EMULATOR)  # type: ignore[return-value]
+    return (*rest, ins.RESTART_NEW_EMULATOR)
 
 
 def _release_record(release: Release) -> Term:
     spec = release.spec
     applications = erl_list(
-        *(
-            (Atom(app.name), erl_string(app.vsn), Atom(app.start_type))
-            for app in spec.applications
-        )
+        *((Atom(app.name), erl_string(app.vsn), Atom(app.start_type)) for app in spec.applications)
     )
     included = erl_list(
         *(

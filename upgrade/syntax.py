@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from diffing.release import AppName, ModuleName
 from diffing.terms import Atom, ErlList, Term
 from upgrade import instructions as ins
 from upgrade.rc_errors import crash, rc_error
@@ -141,7 +142,7 @@ def _check_atom_instruction(term: Atom) -> ins.Instruction:
         case "mnesia_backup":
             raise rc_error("not_yet_implemented", term)
         case "restart" | "reboot":
-            return ins.LegacyRestart(term.name)  # type: ignore[arg-type]
+            return ins.LegacyRestart(term.name)
         case "point_of_no_return":
             return ins.POINT_OF_NO_RETURN
         case "restart_new_emulator":
@@ -173,13 +174,18 @@ def _update7(term: tuple[Term, ...]) -> ins.Instruction:
 def _update8(term: tuple[Term, ...]) -> ins.Instruction:
     _, module, module_type, timeout, change, pre, post, dep_mods = term
     name = _module(module)
-    if module_type not in (Atom("static"), Atom("dynamic")):
+    checked_type: ins.ModuleType
+    if module_type == Atom("static"):
+        checked_type = "static"
+    elif module_type == Atom("dynamic"):
+        checked_type = "dynamic"
+    else:
         raise rc_error("bad_mod_type", module_type)
     checked_timeout = _timeout(timeout)
     extra = _change(change)
     return ins.Update(
         name,
-        module_type.name,  # type: ignore[union-attr,arg-type]
+        checked_type,
         checked_timeout,
         extra,
         _purge(pre),
@@ -229,7 +235,7 @@ def _load_object_code(term: tuple[Term, ...]) -> ins.Instruction:
                 raise rc_error("bad_lib", library)
             if not isinstance(library_vsn, ErlList):
                 raise rc_error("bad_lib_vsn", library_vsn)
-            return ins.LoadObjectCode(library.name, library_vsn, _modules(modules))  # type: ignore[arg-type]
+            return ins.LoadObjectCode(AppName(library.name), library_vsn, _modules(modules))
     raise rc_error("bad_instruction", term)
 
 
@@ -246,11 +252,11 @@ def _load_or_remove(term: tuple[Term, ...]) -> ins.Instruction:
 
 def _module_list_instruction(term: tuple[Term, ...]) -> ins.Instruction:
     modules = _modules(term[1])
-    constructors: dict[str, Callable[[tuple[str, ...]], ins.Instruction]] = {
-        "purge": ins.Purge,  # type: ignore[dict-item]
-        "resume": ins.Resume,  # type: ignore[dict-item]
-        "stop": ins.Stop,  # type: ignore[dict-item]
-        "start": ins.Start,  # type: ignore[dict-item]
+    constructors: dict[str, Callable[[tuple[ModuleName, ...]], ins.Instruction]] = {
+        "purge": ins.Purge,
+        "resume": ins.Resume,
+        "stop": ins.Stop,
+        "start": ins.Start,
     }
     return constructors[term[0].name](modules)  # type: ignore[union-attr]
 
@@ -271,11 +277,14 @@ def _code_change(term: tuple[Term, ...]) -> ins.Instruction:
         raise rc_error("bad_list", entries_term)
     mode: ins.CodeChangeMode | None = None
     if len(term) == 3:
-        if term[1] not in (Atom("up"), Atom("down")):
+        if term[1] == Atom("up"):
+            mode = "up"
+        elif term[1] == Atom("down"):
+            mode = "down"
+        else:
             raise rc_error("bad_mode", term[1])
-        mode = term[1].name  # type: ignore[union-attr,assignment]
 
-    def entry(item: Term) -> tuple[str, Term]:
+    def entry(item: Term) -> tuple[ModuleName, Term]:
         if isinstance(item, tuple) and len(item) == 2:
             return (_module(item[0]), item[1])
         raise rc_error("bad_code_change", item)
@@ -337,10 +346,10 @@ _TUPLE_CHECKERS: dict[tuple[str, int], Callable[[tuple[Term, ...]], ins.Instruct
 # -- field checks (systools_rc's check_* helpers) -----------------------------------
 
 
-def _module(term: Term) -> str:
+def _module(term: Term) -> ModuleName:
     if not isinstance(term, Atom):
         raise rc_error("bad_module", term)
-    return term.name
+    return ModuleName(term.name)
 
 
 def _function(term: Term) -> str:
@@ -349,10 +358,10 @@ def _function(term: Term) -> str:
     return term.name
 
 
-def _application(term: Term) -> str:
+def _application(term: Term) -> AppName:
     if not isinstance(term, Atom):
         raise rc_error("bad_application", term)
-    return term.name
+    return AppName(term.name)
 
 
 def _args(term: Term) -> Term:
@@ -367,7 +376,7 @@ def _list(term: Term) -> ErlList:
     return term
 
 
-def _modules(term: Term) -> tuple[str, ...]:
+def _modules(term: Term) -> tuple[ModuleName, ...]:
     return tuple(_each(_list(term), _module))
 
 

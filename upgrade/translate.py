@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from diffing.release import Application, ModuleName
+from diffing.release import Application, AppName, ModuleName
 from diffing.terms import Atom, ErlList, Term, erl_list, erl_string
 from upgrade import instructions as ins
 from upgrade.lowering import lower_block
@@ -57,7 +57,16 @@ def translate_scripts(
     generated_before, after = translate_dependency_instructions(mode, after, applications)
     before = merge_load_object_code((*before, *generated_before))
     before, after = place_emulator_restarts(mode, before, after)
-    return (*before, ins.POINT_OF_NO_RETURN, *after)  # type: ignore[return-value]
+    return _low_level((*before, ins.POINT_OF_NO_RETURN, *after))
+
+
+def _low_level(script: tuple[ins.Instruction, ...]) -> tuple[ins.LowLevelInstruction, ...]:
+    """The final check: every high-level instruction has been translated away."""
+    low_level = [i for i in script if isinstance(i, ins.LOW_LEVEL_TYPES)]
+    if len(low_level) != len(script):
+        leftover = [i for i in script if not isinstance(i, ins.LOW_LEVEL_TYPES)]
+        raise AssertionError(f"untranslated instructions left: {leftover}")
+    return tuple(low_level)
 
 
 def _split_at_point_of_no_return(
@@ -194,7 +203,8 @@ def translate_dependency_instructions(
         if not is_dependency_instruction(instruction):
             translated.append(instruction)
             continue
-        module = instruction.module  # type: ignore[union-attr]
+        assert isinstance(instruction, ins.Update | ins.LoadModule | ins.DeleteModule)
+        module = instruction.module
         if module in done:
             continue
         block = blocks.block_of_module[module]
@@ -205,9 +215,11 @@ def translate_dependency_instructions(
     return tuple(before), tuple(translated)
 
 
-def _library_of_module(applications: Sequence[Application]) -> dict[ModuleName, tuple[str, Term]]:
+def _library_of_module(
+    applications: Sequence[Application],
+) -> dict[ModuleName, tuple[AppName, Term]]:
     """Module -> (application, version string) of the first application listing it."""
-    library_of: dict[ModuleName, tuple[str, Term]] = {}
+    library_of: dict[ModuleName, tuple[AppName, Term]] = {}
     for application in applications:
         version = erl_string(application.vsn)
         for module in application.modules:
@@ -222,7 +234,7 @@ def merge_load_object_code(before: Sequence[ins.Instruction]) -> tuple[ins.Instr
     """One load_object_code per library, in order of first appearance, then the rest."""
     object_code = [i for i in before if isinstance(i, ins.LoadObjectCode)]
     rest = [i for i in before if not isinstance(i, ins.LoadObjectCode)]
-    by_library: dict[str, list[ins.LoadObjectCode]] = {}
+    by_library: dict[AppName, list[ins.LoadObjectCode]] = {}
     for item in object_code:
         by_library.setdefault(item.library, []).append(item)
     merged: list[ins.Instruction] = []

@@ -49,9 +49,15 @@ def dependency_instruction(draw: st.DrawFn, module: str, candidates: list[str]) 
         (Atom("update"), name, draw(changes), draw(purges), draw(purges), dep_mods),
         (Atom("update"), name, draw(timeouts), draw(changes), draw(purges), draw(purges), dep_mods),
         (
-            Atom("update"), name, draw(st.sampled_from(MODULE_TYPES)), draw(timeouts),
-            draw(changes), draw(purges), draw(purges), dep_mods,
-        ),  # fmt: skip
+            Atom("update"),
+            name,
+            draw(st.sampled_from(MODULE_TYPES)),
+            draw(timeouts),
+            draw(changes),
+            draw(purges),
+            draw(purges),
+            dep_mods,
+        ),
         (Atom("load_module"), name),
         (Atom("load_module"), name, dep_mods),
         (Atom("load_module"), name, draw(purges), draw(purges), dep_mods),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from hypothesis import given
-
-from diffing.release import AppName, Application, ModuleName
 from property.script_strategies import ScriptCase, valid_scripts
+
+from diffing.release import Application, AppName, ModuleName
 from upgrade import instructions as ins
 from upgrade.syntax import check_syntax, expand_script
 from upgrade.translate import translate_scripts
@@ -36,7 +36,9 @@ def _dependency_edges(case: ScriptCase) -> list[tuple[str, str]]:
     edges = []
     for script in case.scripts:
         for instruction in check_syntax(expand_script(script)):
-            if isinstance(instruction, ins.Update | ins.LoadModule | ins.AddModule | ins.DeleteModule):
+            if isinstance(
+                instruction, ins.Update | ins.LoadModule | ins.AddModule | ins.DeleteModule
+            ):
                 edges.extend((instruction.module, dep) for dep in instruction.dep_mods)
     return edges
 
@@ -116,5 +118,7 @@ class TestDependencyOrder:
         for mode in ("up", "dn"):
             script = _translate(case, mode)
             loaded = [i.module for i in script if isinstance(i, ins.Load)]
-            object_code = [m for i in script if isinstance(i, ins.LoadObjectCode) for m in i.modules]
+            object_code = [
+                m for i in script if isinstance(i, ins.LoadObjectCode) for m in i.modules
+            ]
             assert sorted(loaded) == sorted(object_code)

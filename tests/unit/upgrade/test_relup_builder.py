@@ -8,8 +8,8 @@ import pytest
 
 from diffing.errors import TranslationError
 from diffing.release import (
-    AppName,
     Application,
+    AppName,
     Appup,
     ModuleName,
     RelApplication,
@@ -57,9 +57,7 @@ def _release(vsn: str, apps: list[Application], erts: str = "13.1.5") -> Release
         name="rel",
         vsn=vsn,
         erts_vsn=erts,
-        applications=tuple(
-            RelApplication(a.name, a.vsn, a.start_type) for a in applications
-        ),
+        applications=tuple(RelApplication(a.name, a.vsn, a.start_type) for a in applications),
         path=Path(f"/rel/releases/{vsn}/rel.rel"),
     )
     return Release(spec=spec, applications=applications)
@@ -100,7 +98,8 @@ def test_worked_example_upgrade_matches_systools() -> None:
     r1, r2 = _worked_example()
     relup = build_relup(r2, [BaseRelease(r1)], [])
     expected = _terms(
-        """[{load_object_code,{c,"1",[c1,c2]}}, {load_object_code,{a,"2",[a_new,a_srv,a_lib,a_sup]}},
+        """[{load_object_code,{c,"1",[c1,c2]}},
+        {load_object_code,{a,"2",[a_new,a_srv,a_lib,a_sup]}},
         point_of_no_return,
         {load,{c1,brutal_purge,brutal_purge}}, {load,{c2,brutal_purge,brutal_purge}},
         {apply,{application,start,[c,transient]}},
