@@ -43,3 +43,16 @@ def systools_oracle() -> Iterator[SystoolsOracle]:
     require_erlang()
     with SystoolsOracle() as oracle:
         yield oracle
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite golden files from the current output (review the diff like code)",
+    )
+
+
+@pytest.fixture()
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
