@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from diffing.term_writer import format_consult_file
-
 from diffing.terms import Term, erl_list, erl_string
 from render.relup_terms import script_to_term
 from upgrade.relup_builder import Relup, RelupEntry

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
+
 from oracle.oracle import SystoolsOracle
 
 settings.register_profile("ci", derandomize=True, max_examples=50, deadline=None)

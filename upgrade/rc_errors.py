@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from diffing.term_writer import format_term
-
 from diffing.errors import EXIT_FAILED, TranslationError
+from diffing.term_writer import format_term
 from diffing.terms import Atom, ErlList, Term
 
 _EXPLANATIONS = {

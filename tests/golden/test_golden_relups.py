@@ -36,9 +36,8 @@ def test_relup_matches_golden_file(case: str, update_golden: bool) -> None:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_golden_relup_is_what_systools_makes(case: str, systools_oracle: object) -> None:
     """The golden file is not just stable: real systools agrees with it."""
-    from oracle.oracle import RelupBuilt, SystoolsOracle
-
     from diffing.term_reader import read_first_term_file
+    from oracle.oracle import RelupBuilt, SystoolsOracle
 
     assert isinstance(systools_oracle, SystoolsOracle)
     old, new = CASES[case]

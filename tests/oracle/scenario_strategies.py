@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
-from property.script_strategies import apply_instruction, changes, purges, timeouts
 
 from diffing.terms import Atom, ErlList, Term, erl_list, erl_string
 from oracle.release_factory import (
@@ -31,6 +30,7 @@ from oracle.release_factory import (
     modules,
     standard_release,
 )
+from property.script_strategies import apply_instruction, changes, purges, timeouts
 
 START_TYPES = ("permanent", "transient", "temporary", "load", "none")
 RELEASE_NAME = "rel"

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from property.term_strategies import erlang_terms, exact
 
 from diffing.term_reader import read_terms_file
 from diffing.term_writer import format_consult_file
 from diffing.terms import NIL, Atom, ErlList, ErlMap, Term, erl_string
+from property.term_strategies import erlang_terms, exact
 
 pytestmark = pytest.mark.erlang
 

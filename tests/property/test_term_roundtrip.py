@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from property.term_strategies import erlang_terms, exact
 
 from diffing.term_reader import parse_first_term, parse_terms
 from diffing.term_writer import format_consult_file, format_term
 from diffing.terms import Atom, ErlList, Term
+from property.term_strategies import erlang_terms, exact
 
 
 class TestFormatThenParse:

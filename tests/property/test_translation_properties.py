@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from hypothesis import given
-from property.script_strategies import ScriptCase, valid_scripts
 
 from diffing.release import Application, AppName, ModuleName
+from property.script_strategies import ScriptCase, valid_scripts
 from upgrade import instructions as ins
 from upgrade.syntax import check_syntax, expand_script
 from upgrade.translate import translate_scripts

@@ -13,10 +13,10 @@ import gzip
 from pathlib import Path
 
 import pytest
-from oracle.oracle import RelupBuilt, SystoolsOracle
 
 from diffing.term_reader import read_first_term_file
 from diffing.terms import Atom, ErlList, Term, as_text, erl_string
+from oracle.oracle import RelupBuilt, SystoolsOracle
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SHOP = EXAMPLES / "shop"
