@@ -1,0 +1,170 @@
+"""Process plumbing for the live release harness: commands, waiting, epmd, cleanup.
+
+Everything here acts only on processes the harness started: the private epmd
+is our child, and leftovers are found by the unique temporary directories
+their command lines name, then killed by pid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+# Settings from the caller's environment that would change how erl, rebar3 or the
+# relx script behave (another node, cookie, vm.args or log directory).
+_INHERITED_SETTINGS = re.compile(
+    r"ERL_.*|REBAR_.*|RELX_.*|VMARGS_PATH|PIPE_DIR|RUNNER_LOG_DIR|NODETOOL_.*|USE_NODETOOL|DEBUG"
+)
+
+
+class LiveReleaseError(Exception):
+    """A build, a start or a command on a live release failed."""
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without Erlang, rebar3 and relx settings."""
+    return {
+        name: value for name, value in os.environ.items() if not _INHERITED_SETTINGS.fullmatch(name)
+    }
+
+
+def run_checked(
+    command: Sequence[str | Path], *, cwd: Path, env: Mapping[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command``; raise :class:`LiveReleaseError` with its output if it fails or hangs."""
+    shown = " ".join(str(part) for part in command)
+    try:
+        result = subprocess.run(
+            [str(part) for part in command],
+            cwd=cwd,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise LiveReleaseError(f"`{shown}` (in {cwd}) took over {timeout:.0f} s") from error
+    if result.returncode != 0:
+        raise LiveReleaseError(
+            f"`{shown}` (in {cwd}) exited {result.returncode}\n{result.stdout}{result.stderr}"
+        )
+    return result
+
+
+def wait_until(
+    condition: Callable[[], bool], timeout: float, description: str, interval: float = 0.25
+) -> None:
+    """Poll ``condition`` until it holds; raise after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise LiveReleaseError(f"timed out after {timeout:.0f} s waiting for {description}")
+        time.sleep(interval)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _port_accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+class PrivateEpmd:
+    """An epmd on a free port, our own child process (nodes find it via ERL_EPMD_PORT)."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, attempts: int = 3) -> int:
+        """Start epmd on a free port (retrying if another process takes it first)."""
+        for _attempt in range(attempts):
+            port = _free_port()
+            process = subprocess.Popen(
+                [self.binary, "-port", str(port)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 10
+            while process.poll() is None and time.monotonic() < deadline:
+                if _port_accepts(port):
+                    self.process, self.port = process, port
+                    return port
+                time.sleep(0.05)
+            process.kill()
+            process.wait()
+        raise LiveReleaseError(f"could not start {self.binary} on a free port")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def processes_naming(directories: Iterable[Path], excluded: Iterable[int] = ()) -> list[int]:
+    """Pids (Linux /proc) whose command line names a path inside one of ``directories``."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    markers = [f"{directory}/".encode() for directory in directories]
+    skipped = {os.getpid(), *excluded}
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) in skipped:
+            continue
+        try:
+            command_line = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if any(marker in command_line for marker in markers):
+            found.append(int(entry.name))
+    return found
+
+
+def kill_and_wait(pids: Iterable[int], timeout: float = 10) -> None:
+    """SIGKILL each pid, then wait until none is running."""
+    targets = set(pids)
+    for pid in targets:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not any(is_running(pid) for pid in targets), timeout, f"{targets} to exit")
+
+
+def is_running(pid: int) -> bool:
+    """Whether ``pid`` exists and has not exited (a zombie counts as exited)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie has exited already; only its parent (not us) can reap it.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][:1]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
