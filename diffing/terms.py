@@ -95,7 +95,11 @@ class ErlMap:
 
 @dataclass(frozen=True, slots=True)
 class BitString:
-    """A bitstring whose size is not a whole number of bytes (from ETF only)."""
+    """A bitstring whose size is not a whole number of bytes (from ETF only).
+
+    ``data`` holds every byte, the unused low bits of the last one cleared;
+    ``trailing_bits`` (1 to 7) says how many bits of the last byte count.
+    """
 
     data: bytes
     trailing_bits: int
