@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from diffing.errors import EXIT_INPUT, EXIT_USAGE, OutputError
-from render.relup_file import GENERATED_MARKER
+from diffing.generated import starts_with_marker
 
 
 def was_generated_by_relup(path: Path) -> bool:
@@ -25,7 +25,7 @@ def was_generated_by_relup(path: Path) -> bool:
             first_line = handle.readline(200)
     except OSError:
         return False
-    return first_line.startswith(f"%% {GENERATED_MARKER}".encode())
+    return starts_with_marker(first_line)
 
 
 def check_replaceable(path: Path, force: bool) -> None:

@@ -9,10 +9,10 @@ list front to back and takes the first entry that matches:
   an anchored full match: ``<<"1|1.0">>`` does not match ``"1.0"``;
 * any other entry (another key type, not a pair) is skipped.
 
-Python's ``re`` stands in for PCRE.  Both take the leftmost match and try
-alternatives in order, so ``search`` then comparing the match with the whole
-version gives PCRE's answer for the patterns appups use.  POSIX classes such as
-``[:digit:]`` (PCRE only) are translated first.
+Python's ``re`` stands in for PCRE, after ``upgrade.pcre`` rewrites what
+differs (Latin-1 classes, ``\\Q..\\E``, named groups, ...).  Both take the
+leftmost match and try alternatives in order, so ``search`` then comparing the
+match with the whole version gives PCRE's answer.
 """
 
 from __future__ import annotations
@@ -21,23 +21,7 @@ import re
 from functools import lru_cache
 
 from diffing.terms import ErlList, Term, as_text
-
-_POSIX_CLASSES = {
-    "alnum": "a-zA-Z0-9",
-    "alpha": "a-zA-Z",
-    "ascii": "\\x00-\\x7f",
-    "blank": " \\t",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9",
-    "graph": "\\x21-\\x7e",
-    "lower": "a-z",
-    "print": "\\x20-\\x7e",
-    "punct": "!-\\/:-@\\[-`{-~",
-    "space": " \\t\\n\\r\\f\\v",
-    "upper": "A-Z",
-    "word": "\\w",
-    "xdigit": "0-9A-Fa-f",
-}
+from upgrade.pcre import to_python
 
 
 class InvalidVersionPattern(ValueError):
@@ -49,16 +33,26 @@ def find_entry(version: str, entries: ErlList) -> Term | None:
 
     Raises InvalidVersionPattern for a bad pattern met before a match.
     """
-    version_term = ErlList(tuple(ord(char) for char in version))
+    code_points = tuple(ord(char) for char in version)
     for entry in entries.items:
         if not (isinstance(entry, tuple) and len(entry) == 2):
             continue
         key, instructions = entry
-        if key == version_term:
+        if _is_exactly(key, code_points):
             return instructions
         if isinstance(key, bytes) and _pattern_matches_whole(key, version):
             return instructions
     return None
+
+
+def _is_exactly(key: Term, code_points: tuple[int, ...]) -> bool:
+    # Erlang matching is exact (=:=): [49.0] is not "1", although 49.0 == 49.
+    return (
+        isinstance(key, ErlList)
+        and key.tail is None
+        and all(type(item) is int for item in key.items)
+        and key.items == code_points
+    )
 
 
 def _pattern_matches_whole(pattern: bytes, version: str) -> bool:
@@ -73,21 +67,10 @@ def _compile(pattern: bytes) -> re.Pattern[str]:
         text = pattern.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InvalidVersionPattern(f"pattern {pattern!r} is not valid UTF-8") from error
-    text = re.sub(
-        r"\[:(\^?)([a-z]+):\]",
-        lambda m: _posix_class(m.group(1), m.group(2), pattern),
-        text,
-    )
     try:
-        return re.compile(text)
-    except re.error as error:
+        return re.compile(to_python(text))
+    except (ValueError, re.error) as error:
         raise InvalidVersionPattern(f"invalid regular expression {text!r}: {error}") from error
-
-
-def _posix_class(negated: str, name: str, pattern: bytes) -> str:
-    if name not in _POSIX_CLASSES or negated:
-        raise InvalidVersionPattern(f"unsupported POSIX class [:{negated}{name}:] in {pattern!r}")
-    return _POSIX_CLASSES[name]
 
 
 def describe_key(key: Term) -> str:

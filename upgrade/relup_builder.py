@@ -173,12 +173,12 @@ def _script_from_appup(
     path = application.appup_file
     appup = application.appup
     if appup is None or appup.term is None:
-        raise _file_problem(application, None if appup is None else appup.problem)
+        raise _file_problem(application)
     match appup.term:
         case (appup_vsn, up_list, down_list):
             pass
         case _:
-            raise _file_problem(application, "the appup must be {Vsn, UpFrom, DownTo}")
+            raise _file_problem(application, appup.term)
     if appup_vsn != erl_string(application.vsn):
         warnings.append(_bad_vsn(appup_vsn, application))
     entries = up_list if mode == "up" else down_list
@@ -206,20 +206,32 @@ def _direction(mode: ins.Mode) -> str:
     return "up-from" if mode == "up" else "down-to"
 
 
-def _file_problem(application: Application, problem: str | None) -> Exception:
+def _file_problem(application: Application, shape_term: Term | None = None) -> Exception:
+    """systools' ``{file_problem, {File, Why}}`` for an appup it needs and cannot use."""
     path = application.appup_file
-    kind = "open" if problem in (None, "enoent") else "parse"
-    detail = "enoent" if kind == "open" else (problem or "")
-    reason = (
-        Atom("file_problem"),
-        (erl_string(str(path)), (Atom("error"), (Atom(kind), erl_string(str(path)), Atom(kind)))),
-    )
-    what = "is missing" if kind == "open" else f"cannot be read: {detail}"
+    file_term = erl_string(str(path))
+    appup = application.appup
+    why: Term
+    if shape_term is not None:
+        why = (Atom("ok"), shape_term)
+        what = "does not hold {Vsn, UpFrom, DownTo}"
+    elif appup is None or appup.problem_kind in (None, "open"):
+        posix = "enoent" if appup is None or appup.problem is None else appup.problem
+        why = (Atom("error"), (Atom("open"), file_term, Atom(posix)))
+        what = "is missing" if posix == "enoent" else f"cannot be opened: {posix}"
+    elif appup.problem_kind == "read":
+        why = (Atom("error"), (Atom("read"), file_term))
+        what = f"cannot be read: {appup.problem}"
+    else:
+        line = appup.problem_line or 1
+        detail = (line, Atom("erl_parse"), erl_string(appup.problem or ""))
+        why = (Atom("error"), (Atom("parse"), file_term, detail))
+        what = f"does not parse (line {line}): {appup.problem}"
     message = (
         f"the appup of {application.name} {application.vsn} {what}; it is needed because "
         "the application's version changed (systools_relup: file_problem)"
     )
-    return relup_error(reason, message, path, EXIT_INPUT)
+    return relup_error((Atom("file_problem"), (file_term, why)), message, path, EXIT_INPUT)
 
 
 def _bad_vsn(appup_vsn: Term, application: Application) -> RelupWarning:
