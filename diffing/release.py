@@ -62,6 +62,11 @@ class Appup:
     term: Term | None = None
     problem: str | None = None
     problem_line: int | None = None
+    # How systools_lib:read_term fails: "open" (cannot open: problem is the
+    # posix reason, e.g. "enoent"), "read" (no term, or bytes the scanner
+    # rejects), "parse" (tokens that are not a term).
+    problem_kind: Literal["open", "read", "parse"] | None = None
+    generated_by_relup: bool = False  # starts with relup's marker: regenerate, don't honour
 
 
 @dataclass(frozen=True, slots=True)

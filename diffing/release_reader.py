@@ -22,7 +22,7 @@ Modules: :mod:`diffing.release_sources` finds the ``.rel``,
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
@@ -30,11 +30,14 @@ from typing import Literal
 from diffing.app_order import order_applications
 from diffing.app_resolution import collect_applications
 from diffing.app_search import build_search_path
+from diffing.code_facts import ReleaseCode
+from diffing.code_reader import read_release_code
 from diffing.erlang_install import ERL_ROOT_VARIABLE, find_erlang_root
 from diffing.errors import InputError, ReleaseError, TermSyntaxError
+from diffing.generated import starts_with_marker
 from diffing.rel_check import check_release_term
 from diffing.release import Application, Appup, Release
-from diffing.release_sources import LocatedRelease, open_release_source
+from diffing.release_sources import RELEASE_FILE_SUFFIXES, LocatedRelease, open_release_source
 from diffing.term_reader import parse_first_term, read_term_text
 from diffing.terms import Atom, ErlList, Term, as_text, erl_string
 
@@ -69,17 +72,47 @@ def load_release(
     Traceback (most recent call last):
     diffing.errors.InputError: /nonexistent: no such file or directory
     """
+    release, _ = _load(source, lib_paths, erlang_root, read_code=False)
+    return release
+
+
+def load_release_code(
+    source: str | Path,
+    lib_paths: Sequence[str | Path] = (),
+    erlang_root: Path | Literal["auto"] | None = "auto",
+    applications: Collection[str] | None = None,
+) -> ReleaseCode:
+    """Like :func:`load_release`, and read the code of the applications named (all: None).
+
+    A tarball is extracted whole for this, so beams and ``priv/`` can be read.
+    """
+    release, code = _load(source, lib_paths, erlang_root, read_code=True, code_of=applications)
+    assert code is not None
+    return replace(code, release=release)
+
+
+def _load(
+    source: str | Path,
+    lib_paths: Sequence[str | Path],
+    erlang_root: Path | Literal["auto"] | None,
+    read_code: bool,
+    code_of: Collection[str] | None = None,
+) -> tuple[Release, ReleaseCode | None]:
     installation, note = _erlang_installation(erlang_root)
-    with open_release_source(source) as located:
+    suffixes = None if read_code else RELEASE_FILE_SUFFIXES
+    code: ReleaseCode | None = None
+    with open_release_source(source, suffixes) as located:
         try:
             release = _read_located(located, lib_paths, installation, note, str(source))
+            if read_code:
+                code = read_release_code(release, code_of)
         except InputError as error:
             if located.tarball is None or located.extraction_dir is None:
                 raise
             raise _relocated_error(error, located.extraction_dir, located.tarball) from None
     if located.tarball is not None and located.extraction_dir is not None:
-        return _relocated_release(release, located.extraction_dir, located.tarball)
-    return release
+        release = _relocated_release(release, located.extraction_dir, located.tarball)
+    return release, code
 
 
 def _erlang_installation(
@@ -144,20 +177,33 @@ def read_app_term(app_file: Path) -> Term:
 
 
 def read_appup(application: Application) -> Appup:
-    """The application's ``.appup`` as systools reads it, or why it cannot be read."""
+    """The application's ``.appup`` as systools reads it, or why it cannot be read.
+
+    The failure kinds follow ``systools_lib:read_term``: cannot open, no term
+    or bytes epp cannot read (a byte-order mark, invalid UTF-8), or tokens
+    that do not parse.
+    """
     path = application.appup_file
-    if not path.exists():
-        return Appup(path, problem="enoent")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Appup(path, problem="enoent", problem_kind="open")
+    except OSError as error:
+        return Appup(path, problem=error.strerror or str(error), problem_kind="open")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return Appup(path, problem="starts with a byte-order mark", problem_kind="read")
     try:
         text = read_term_text(path)
     except InputError as error:
-        return Appup(path, problem=error.message)
+        return Appup(path, problem=error.message, problem_kind="read")
     if _is_blank(text):
-        return Appup(path, problem="the file holds no term")
+        return Appup(path, problem="the file holds no term", problem_kind="read")
     try:
-        return Appup(path, term=parse_first_term(text, path))
+        return Appup(
+            path, term=parse_first_term(text, path), generated_by_relup=starts_with_marker(data)
+        )
     except TermSyntaxError as error:
-        return Appup(path, problem=error.message, problem_line=error.line)
+        return Appup(path, problem=error.message, problem_line=error.line, problem_kind="parse")
 
 
 # --- tarballs: name files after the tarball, not the deleted temporary directory -------------

@@ -64,8 +64,13 @@ class LocatedRelease:
 
 
 @contextmanager
-def open_release_source(source: str | Path) -> Iterator[LocatedRelease]:
+def open_release_source(
+    source: str | Path, file_suffixes: tuple[str, ...] | None = RELEASE_FILE_SUFFIXES
+) -> Iterator[LocatedRelease]:
     """Locate the release ``source`` names; a tarball stays extracted inside the block.
+
+    From a tarball only files ending in ``file_suffixes`` are written out (all
+    files with None: reading code needs the beams and ``priv/``).
 
     Raises:
         InputError: the source does not exist or is not a release.
@@ -75,7 +80,7 @@ def open_release_source(source: str | Path) -> Iterator[LocatedRelease]:
     version: str | None = None
     if not path.exists():
         path, version = _split_root_at_version(text)
-    with _open_existing(path, version) as located:
+    with _open_existing(path, version, file_suffixes) as located:
         yield located
 
 
@@ -90,13 +95,15 @@ def _split_root_at_version(text: str) -> tuple[Path, str]:
 
 
 @contextmanager
-def _open_existing(path: Path, version: str | None) -> Iterator[LocatedRelease]:
+def _open_existing(
+    path: Path, version: str | None, file_suffixes: tuple[str, ...] | None
+) -> Iterator[LocatedRelease]:
     if path.is_dir():
         yield LocatedRelease(locate_rel_in_root(path, version), path)
     elif path.is_file() and is_tarball_name(path):
         with tempfile.TemporaryDirectory(prefix="relup-") as temporary:
             destination = Path(temporary)
-            extract_tarball(path, destination, file_suffixes=RELEASE_FILE_SUFFIXES)
+            extract_tarball(path, destination, file_suffixes=file_suffixes)
             root = _release_root_inside(path, destination)
             yield LocatedRelease(locate_rel_in_root(root, version), root, path, destination)
     elif path.is_file() and path.suffix == ".rel":

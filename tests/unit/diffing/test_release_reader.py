@@ -314,7 +314,10 @@ def test_appups_are_read_first_term_only_and_problems_recorded(tmp_path: Path) -
     assert (
         stdlib is not None and stdlib.term is None and stdlib.problem_line == 3 and stdlib.problem
     )
-    assert appups["sasl"] == Appup(ebin / "sasl-1" / "ebin" / "sasl.appup", problem="enoent")
+    assert stdlib.problem_kind == "parse"
+    assert appups["sasl"] == Appup(
+        ebin / "sasl-1" / "ebin" / "sasl.appup", problem="enoent", problem_kind="open"
+    )
 
 
 # --- tarballs -----------------------------------------------------------------------------

@@ -1,0 +1,145 @@
+"""Supervisor facts read statically from a callback module's literal table (LitT).
+
+A supervisor's ``init/1`` usually returns literal data, which the compiler
+puts in the literal table whole: the flags, and the child specs as maps
+(``#{id => ..., start => {M, F, A}, type => ..., modules => [...]}``) or as
+6-tuples (``{Id, {M, F, A}, Restart, Shutdown, Type, Modules}``).  The
+registered name comes from the literal ``{local, Name}`` passed to
+``supervisor:start_link/3`` (Elixir: the ``name:`` option).
+
+What is built at run time (a spec with a variable inside) does not appear
+whole; such a supervisor is reported with ``specs_complete=False`` so the
+planner can warn instead of guessing.  Defaults follow ``supervisor``: a
+map spec without ``type`` is a worker, without ``modules`` uses ``[M]`` of
+its start MFA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+from diffing.code_facts import ChildSpec, SupervisorFacts
+from diffing.release import ModuleName
+from diffing.terms import Atom, ErlList, ErlMap, Term
+
+_RESTARTS = (Atom("permanent"), Atom("transient"), Atom("temporary"))
+_TYPES = {Atom("worker"): "worker", Atom("supervisor"): "supervisor"}
+
+
+def supervisor_facts(literals: Sequence[Term], module: str = "") -> SupervisorFacts:
+    """The facts of supervisor ``module`` from its literal table.
+
+    A ``{local, Name}`` naming the module itself is taken as its registered
+    name (the usual ``start_link({local, ?MODULE}, ...)``); otherwise the first
+    one met, which may belong to a child's start arguments.
+    """
+    specs: dict[Term, ChildSpec] = {}
+    registered: str | None = None
+    for term in _walk(literals):
+        spec = _child_spec(term)
+        if spec is not None:
+            specs.setdefault(spec.id, spec)
+            continue
+        name = _registered_name(term)
+        if name is not None and (registered is None or name == module):
+            registered = name
+    complete = bool(specs) or _returns_no_children(literals)
+    return SupervisorFacts(registered, tuple(specs.values()), complete)
+
+
+def _walk(literals: Sequence[Term]) -> Iterator[Term]:
+    stack: list[Term] = list(reversed(literals))
+    while stack:
+        term = stack.pop()
+        yield term
+        if isinstance(term, tuple):
+            stack.extend(reversed(term))
+        elif isinstance(term, ErlList):
+            stack.extend(reversed(term.items))
+        elif isinstance(term, ErlMap):
+            for key, value in reversed(term.entries):
+                stack.extend((value, key))
+
+
+def _child_spec(term: Term) -> ChildSpec | None:
+    if isinstance(term, ErlMap):
+        return _map_spec(term)
+    if isinstance(term, tuple) and len(term) == 6 and term[2] in _RESTARTS:
+        child_id, start, _, _, child_type, modules = term
+        start_module = _start_module(start)
+        return ChildSpec(
+            id=child_id,
+            start_module=start_module,
+            type=_type(child_type),  # type: ignore[arg-type]
+            modules=_modules(modules),
+            literal=start_module is not None,
+            term=term,
+        )
+    return None
+
+
+def _map_spec(term: ErlMap) -> ChildSpec | None:
+    child_id, start = term.get(Atom("id")), term.get(Atom("start"))
+    if child_id is None or start is None:
+        return None
+    start_module = _start_module(start)
+    child_type = term.get(Atom("type"))
+    modules_term = term.get(Atom("modules"))
+    modules = _modules(modules_term) if modules_term is not None else None
+    if modules is None and modules_term is None and start_module is not None:
+        modules = (start_module,)
+    return ChildSpec(
+        id=child_id,
+        start_module=start_module,
+        type="worker" if child_type is None else _type(child_type),  # type: ignore[arg-type]
+        modules=modules,
+        literal=start_module is not None and (modules_term is None or modules is not None),
+        term=term,
+    )
+
+
+def _start_module(start: Term) -> ModuleName | None:
+    if isinstance(start, tuple) and len(start) == 3 and isinstance(start[0], Atom):
+        return ModuleName(start[0].name)
+    return None
+
+
+def _type(term: Term) -> str | None:
+    return _TYPES.get(term) if isinstance(term, Atom) else None
+
+
+def _modules(term: Term) -> tuple[ModuleName, ...] | Literal["dynamic"] | None:
+    if term == Atom("dynamic"):
+        return "dynamic"
+    if isinstance(term, ErlList) and term.tail is None:
+        names = [item.name for item in term.items if isinstance(item, Atom)]
+        if len(names) == len(term.items):
+            return tuple(ModuleName(name) for name in names)
+    return None
+
+
+def _registered_name(term: Term) -> str | None:
+    if (
+        isinstance(term, tuple)
+        and len(term) == 2
+        and term[0] in (Atom("local"), Atom("name"))
+        and isinstance(term[1], Atom)
+    ):
+        return term[1].name
+    return None
+
+
+def _returns_no_children(literals: Sequence[Term]) -> bool:
+    # {ok, {Flags, []}}: a supervisor that starts no children is complete too.
+    for term in literals:
+        if (
+            isinstance(term, tuple)
+            and len(term) == 2
+            and term[0] == Atom("ok")
+            and isinstance(term[1], tuple)
+            and len(term[1]) == 2
+            and term[1][1] == ErlList()
+        ):
+            return True
+    return False
