@@ -1,0 +1,274 @@
+"""An upgrade plan as JSON-able data, and its JSON and YAML text (``relup plan --format``).
+
+The data is made of dicts, lists, strings, integers, booleans and None only,
+built in a fixed key order so the text is byte-stable.  Its shape is
+``docs/plan-schema.json`` (explained in ``docs/plan-format.md``); bump
+``SCHEMA_VERSION`` on any change a consumer could notice.
+
+Free-form Erlang terms (``Extra``, ``apply`` arguments, child ids, config
+values, relup descriptions) are given as Erlang text on one line, written by
+``diffing.term_writer``: a consumer can show them, or parse them with any
+Erlang term reader, without relup guessing a JSON mapping for atoms, strings
+and tuples.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from typing import cast
+
+import yaml
+
+from diffing.changes import AppDiff, ChildChange, ConfigChange, KeyChange, ModuleChange, ReleaseDiff
+from diffing.term_writer import format_term
+from diffing.terms import Atom, Term
+from render.appup_file import short_term
+from render.relup_terms import to_term
+from upgrade import instructions as ins
+from upgrade.plan import AppPlan, PlannedInstruction, PlanWarning, UpgradePlan
+from upgrade.relup_builder import Relup, RelupEntry
+
+SCHEMA_VERSION = 1
+Data = dict[str, object]
+
+# Instruction fields that hold free-form Erlang terms, given as Erlang text.
+_TERM_FIELDS = frozenset({"extra", "arguments", "library_vsn", "id"})
+
+
+def plan_to_data(plan: UpgradePlan) -> Data:
+    """The whole plan as JSON-able data, in the shape of ``docs/plan-schema.json``.
+
+    Args:
+        plan: the upgrade plan.
+
+    Returns:
+        A dict whose first key is ``schema_version``.
+    """
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "release": _release_data(plan.diff),
+        "verdict": plan.verdict,
+        "verdict_reasons": list(plan.verdict_reasons),
+        "warnings": [_warning_data(warning) for warning in plan.warnings],
+        "applications": [_app_plan_data(app_plan) for app_plan in plan.applications],
+        "added_applications": list(plan.added_applications),
+        "removed_applications": list(plan.removed_applications),
+        "diff": _diff_data(plan.diff),
+        "relup": None if plan.relup is None else _relup_data(plan.relup),
+    }
+
+
+def render_plan_json(plan: UpgradePlan) -> str:
+    """The plan as JSON: keys in the data's order, 2-space indent, a final newline."""
+    return json.dumps(plan_to_data(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_plan_yaml(plan: UpgradePlan) -> str:
+    """The plan as YAML (safe subset), keys in the data's order."""
+    text: str = yaml.safe_dump(
+        plan_to_data(plan), sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
+    return text
+
+
+def erlang_text(term: Term) -> str:
+    """``term`` as Erlang text on a single line."""
+    return format_term(term, width=sys.maxsize)
+
+
+# -- instructions ---------------------------------------------------------------------
+
+
+def instruction_data(instruction: ins.Instruction) -> Data:
+    """One instruction: its short Erlang text, ``op`` (its tag), then its fields by name.
+
+    >>> instruction_data(ins.LoadModule("shop_util"))["erlang"]
+    '{load_module,shop_util}'
+    """
+    data: Data = {"erlang": erlang_text(short_term(instruction)), "op": _op(instruction)}
+    for field in dataclasses.fields(instruction):
+        value = getattr(instruction, field.name)
+        if isinstance(instruction, ins.Update) and field.name == "extra":
+            data["change"] = "soft" if value is None else "advanced"
+        data[field.name] = _field_data(field.name, value)
+    return data
+
+
+def _op(instruction: ins.Instruction) -> str:
+    match to_term(instruction):
+        case Atom(name=name) | (Atom(name=name), *_):
+            return name
+    raise TypeError(f"not an instruction: {instruction!r}")
+
+
+def _field_data(name: str, value: object) -> object:
+    if value is None:
+        return None
+    if name in _TERM_FIELDS:
+        return erlang_text(cast(Term, value))
+    match value:
+        case str() | int():
+            return value
+        case (str() as module, str() as function, arguments) if name == "node_function":
+            arguments_text = erlang_text(cast(Term, arguments))
+            return {"module": module, "function": function, "arguments": arguments_text}
+        case tuple():
+            return [_item_data(item) for item in value]
+    raise TypeError(f"no data form for instruction field {name}={value!r}")
+
+
+def _item_data(item: object) -> object:
+    """An element of a tuple field: a name, a suspend entry or a code_change entry."""
+    match item:
+        case str():
+            return item
+        case ins.SuspendEntry(module=module, timeout=timeout):
+            return {"module": module, "timeout": timeout}
+        case (str() as module, extra):
+            return {"module": module, "extra": erlang_text(cast(Term, extra))}
+    raise TypeError(f"no data form for instruction field item {item!r}")
+
+
+def _step_data(step: PlannedInstruction) -> Data:
+    return {
+        "instruction": instruction_data(step.instruction),
+        "reason": {"rule": step.reason.rule, "text": step.reason.text},
+        "suspends": list(step.suspends),
+    }
+
+
+def _app_plan_data(app_plan: AppPlan) -> Data:
+    return {
+        "name": app_plan.name,
+        "old_vsn": app_plan.old_vsn,
+        "new_vsn": app_plan.new_vsn,
+        "source": app_plan.source,
+        "verdict": app_plan.verdict,
+        "verdict_reasons": list(app_plan.verdict_reasons),
+        "up": [_step_data(step) for step in app_plan.up],
+        "down": [_step_data(step) for step in app_plan.down],
+    }
+
+
+def _warning_data(warning: PlanWarning) -> Data:
+    return {"code": warning.code, "application": warning.application, "message": warning.message}
+
+
+# -- the diff -------------------------------------------------------------------------
+
+
+def _release_data(diff: ReleaseDiff) -> Data:
+    old, new = diff.old.release.spec, diff.new.release.spec
+    return {
+        "old": {"name": old.name, "vsn": old.vsn, "erts_vsn": old.erts_vsn},
+        "new": {"name": new.name, "vsn": new.vsn, "erts_vsn": new.erts_vsn},
+    }
+
+
+def _diff_data(diff: ReleaseDiff) -> Data:
+    return {
+        "erts": None if diff.erts is None else {"old": diff.erts[0], "new": diff.erts[1]},
+        "applications": _status_data(diff.applications),
+        "changes": [_app_diff_data(app) for app in diff.applications if not app.is_empty],
+        "warnings": [
+            {"code": warning.code, "application": warning.application, "message": warning.message}
+            for warning in diff.warnings
+        ],
+    }
+
+
+def _status_data(applications: tuple[AppDiff, ...]) -> Data:
+    def versions(app: AppDiff) -> Data:
+        if app.status == "upgraded":
+            return {"name": app.name, "old_vsn": app.old_vsn, "new_vsn": app.new_vsn}
+        return {"name": app.name, "vsn": app.new_vsn if app.status == "added" else app.old_vsn}
+
+    statuses = ("added", "removed", "upgraded", "unchanged")
+    return {
+        status: [versions(app) for app in applications if app.status == status]
+        for status in statuses
+    }
+
+
+def _app_diff_data(app: AppDiff) -> Data:
+    return {
+        "application": app.name,
+        "status": app.status,
+        "version_not_bumped": app.version_not_bumped,
+        "modules": _modules_data(app.modules),
+        "children": [_child_data(change) for change in app.children],
+        "keys": [_key_data(change) for change in app.keys],
+        "config": [_config_data(change) for change in app.config],
+        "priv": [
+            {"path": change.path, "kind": change.kind, "native": change.is_native}
+            for change in app.priv
+        ],
+    }
+
+
+def _modules_data(modules: tuple[ModuleChange, ...]) -> Data:
+    def named(kind: str, vsn_only: bool = False) -> list[str]:
+        return [
+            change.module
+            for change in modules
+            if change.kind == kind and change.vsn_only == vsn_only
+        ]
+
+    return {
+        "added": named("added"),
+        "removed": named("removed"),
+        "changed": named("changed"),
+        "vsn_only": named("changed", vsn_only=True),
+    }
+
+
+def _child_data(change: ChildChange) -> Data:
+    return {
+        "supervisor": change.supervisor,
+        "kind": change.kind,
+        "id": erlang_text(change.child_id),
+        "old": _optional_text(None if change.old is None else change.old.term),
+        "new": _optional_text(None if change.new is None else change.new.term),
+    }
+
+
+def _key_data(change: KeyChange) -> Data:
+    return {"key": change.key, "old": _optional_text(change.old), "new": _optional_text(change.new)}
+
+
+def _config_data(change: ConfigChange) -> Data:
+    return {
+        "parameter": change.parameter,
+        "kind": change.kind,
+        "path": change.path,
+        "old": _optional_text(change.old),
+        "new": _optional_text(change.new),
+    }
+
+
+def _optional_text(term: Term | None) -> str | None:
+    return None if term is None else erlang_text(term)
+
+
+# -- the relup ------------------------------------------------------------------------
+
+
+def _relup_data(relup: Relup) -> Data:
+    return {
+        "vsn": relup.vsn,
+        "up": [_relup_entry_data(entry) for entry in relup.up],
+        "down": [_relup_entry_data(entry) for entry in relup.down],
+        "warnings": [
+            {"tag": warning.tag, "message": warning.message} for warning in relup.warnings
+        ],
+    }
+
+
+def _relup_entry_data(entry: RelupEntry) -> Data:
+    return {
+        "vsn": entry.vsn,
+        "description": erlang_text(entry.description),
+        "instructions": [instruction_data(instruction) for instruction in entry.instructions],
+    }
