@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from relup import __version__
-from relup.errors import EXIT_OK, RelupError
+from relup.errors import EXIT_FAILED, EXIT_OK, RelupError
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"relup {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_relup_command(commands)
+    _add_plan_command(commands)
+    _add_check_command(commands)
     return parser
 
 
@@ -131,6 +133,125 @@ def _run_relup(arguments: argparse.Namespace) -> int:
     write_generated_file(target, text, force=arguments.force)
     if not arguments.quiet:
         print(f"relup: wrote {target}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_planning_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("old", metavar="OLD", help="the release to upgrade from")
+    parser.add_argument("new", metavar="NEW", help="the release to upgrade to")
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        type=Path,
+        help="where to look for bare versions (default: _build/*/rel/* of the current directory)",
+    )
+    parser.add_argument(
+        "--overrides",
+        metavar="FILE",
+        type=Path,
+        help="per-module overrides (default: relup.yaml in the current directory, if any)",
+    )
+    parser.add_argument(
+        "--fallback",
+        choices=("fail", "restart"),
+        default="fail",
+        help="what to do with an application that cannot be upgraded hot: fail (exit 1, "
+        "the default) or restart it (restart_application)",
+    )
+    parser.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="generate appups even where NEW holds hand-written ones",
+    )
+    _add_common_options(parser)
+
+
+def _add_plan_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "plan",
+        help="diff two releases and plan the upgrade and downgrade, with reasons",
+        description="Diff OLD and NEW (beams, .app files, sys.config, priv/), generate the "
+        "appups of every upgraded application (hand-written ones in NEW win), translate them "
+        "into a relup, and explain every instruction.",
+        epilog=RELEASE_FORMS_HELP.rstrip() + " Also a bare version (1.0.0) inside a rebar3 or "
+        "mix project.\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "yaml"),
+        default="text",
+        help="how to print the plan (default: text)",
+    )
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="write the generated appups into NEW's lib/APP-VSN/ebin/ and the relup into "
+        "NEW/releases/VSN/relup (hand-written files are never replaced)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="with --write, replace files relup did not write"
+    )
+    _add_planning_options(parser)
+    parser.set_defaults(handler=_run_plan)
+
+
+def _add_check_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "check",
+        help="check the appups in NEW against the diff (exit 1 when they fall short)",
+        description="Check that the appups in NEW cover the diff between OLD and NEW: "
+        "changed modules covered, no instructions for unchanged modules, DepMods inside the "
+        "script, versions matched, supervisor children started and stopped.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_planning_options(parser)
+    parser.set_defaults(handler=_run_check)
+
+
+def _plan_request(arguments: argparse.Namespace, regenerate: bool) -> object:
+    from relup.planning import PlanRequest
+    from relup.project import resolve_release_argument
+
+    return PlanRequest(
+        old=resolve_release_argument(arguments.old, arguments.root),
+        new=resolve_release_argument(arguments.new, arguments.root),
+        lib_paths=arguments.lib_path,
+        fallback=arguments.fallback,
+        regenerate=regenerate,
+        overrides=arguments.overrides,
+    )
+
+
+def _run_plan(arguments: argparse.Namespace) -> int:
+    from relup.planning import PlanRequest, plan_release_upgrade, write_plan
+    from render.plan_data import render_plan_json, render_plan_yaml
+    from render.plan_text import render_plan_text
+
+    request = _plan_request(arguments, arguments.regenerate)
+    assert isinstance(request, PlanRequest)
+    plan = plan_release_upgrade(request)
+    renderers = {"text": render_plan_text, "json": render_plan_json, "yaml": render_plan_yaml}
+    sys.stdout.write(renderers[arguments.format](plan))
+    if arguments.write:
+        for path in write_plan(plan, request.new, arguments.force):
+            print(f"relup: wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_check(arguments: argparse.Namespace) -> int:
+    from relup.planning import PlanRequest, check_release_appups
+
+    request = _plan_request(arguments, regenerate=False)
+    assert isinstance(request, PlanRequest)
+    findings = check_release_appups(request)
+    for finding in findings:
+        print(finding, file=sys.stdout)
+    if findings:
+        print(f"relup: {len(findings)} problem(s) with the appups in NEW", file=sys.stderr)
+        return EXIT_FAILED
+    print("relup: the appups in NEW cover the diff", file=sys.stderr)
     return EXIT_OK
 
 

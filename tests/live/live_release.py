@@ -82,7 +82,12 @@ def rebar3_environment(work_dir: Path) -> dict[str, str]:
 
 
 def build_release(
-    project_dir: Path, work_dir: Path, *, alongside: Path | None = None, profile: str = "prod"
+    project_dir: Path,
+    work_dir: Path,
+    *,
+    alongside: Path | None = None,
+    profile: str = "prod",
+    without: Sequence[str] = (),
 ) -> Path:
     """Copy a rebar3 project into ``work_dir`` and assemble its release there.
 
@@ -92,12 +97,15 @@ def build_release(
         alongside: an already built release root (``.../_build/PROFILE/rel/NAME``)
             copied in first, so that both versions share one release root.
         profile: the rebar3 profile (``prod`` builds self-contained trees).
+        without: files of the project (relative paths) to leave out of the copy.
 
     Returns:
         The release root ``<copy>/_build/PROFILE/rel/NAME``.
     """
     project = work_dir / project_dir.name
     shutil.copytree(project_dir, project, symlinks=True, ignore=shutil.ignore_patterns("_build"))
+    for relative in without:
+        (project / relative).unlink()
     rel_dir = project / "_build" / profile / "rel"
     if alongside is not None:
         rel_dir.mkdir(parents=True)

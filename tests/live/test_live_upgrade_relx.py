@@ -1,8 +1,14 @@
-"""A real node upgraded and downgraded with a relup written by ``relup relup``.
+"""A real node upgraded and downgraded with a relup written by relup, in both flows.
 
 The bundled shop example is built with rebar3 (both versions assembled in one
-``_build/prod/rel/shop``, as relx expects), ``relup relup`` writes
-``releases/1.1.0/relup`` there, ``rebar3 tar`` packs 1.1.0 with it, and a node
+``_build/prod/rel/shop``, as relx expects).  Then either
+
+* ``relup relup`` translates the example's hand-written appup, or
+* the appup is left out of the build and ``relup plan 1.0.0 1.1.0 --write``
+  generates it (into ``lib/shop-1.1.0/ebin``) and the relup, using nothing else;
+
+either way ``releases/1.1.0/relup`` is written in the release root, ``rebar3
+tar`` packs 1.1.0 with it (it re-assembles ``lib/`` but keeps the relup), and a node
 started from the 1.0.0 tarball is taken to 1.1.0 and back with the release's own
 ``bin/shop upgrade`` and ``bin/shop downgrade`` (relx's install_upgrade escript,
 that is ``release_handler`` unpack, install and make_permanent).  What each
@@ -88,19 +94,33 @@ def _require_rebar3() -> None:
     pytest.skip("needs rebar3 on PATH to build the example releases")
 
 
-@pytest.fixture(scope="module")
-def shop_builds() -> Iterator[ShopBuilds]:
+HAND_WRITTEN_APPUP = "apps/shop/ebin/shop.appup"
+
+
+@pytest.fixture(scope="module", params=["relup-relup", "relup-plan-write"])
+def shop_builds(request: pytest.FixtureRequest) -> Iterator[ShopBuilds]:
     """Both example versions built once, the relup written by relup, 1.1.0 packed with it."""
     _require_rebar3()
     work = Path(tempfile.mkdtemp(prefix="relup-live-build-"))
     try:
         old_root = build_release(EXAMPLES / "v1", work)
         old_tarball = build_tarball(old_root, OLD)
-        shared = build_release(EXAMPLES / "v2", work, alongside=old_root)
+        planned = request.param == "relup-plan-write"
+        without = [HAND_WRITTEN_APPUP] if planned else []
+        shared = build_release(EXAMPLES / "v2", work, alongside=old_root, without=without)
         relup = shared / "releases" / NEW / "relup"
         assert not relup.exists(), f"{relup} exists before relup ran: it would be replaced"
-        result = run_relup_command(["relup", f"{shared}@{OLD}", f"{shared}@{NEW}"])
-        assert result.returncode == 0, f"relup relup failed:\n{result.stdout}{result.stderr}"
+        if planned:
+            appup = shared / "lib" / f"shop-{NEW}" / "ebin" / "shop.appup"
+            assert not appup.exists(), "the hand-written appup was not left out"
+            result = run_relup_command(["plan", OLD, NEW, "--root", str(shared), "--write"])
+            assert result.returncode == 0, f"relup plan failed:\n{result.stdout}{result.stderr}"
+            assert f"wrote {appup}" in result.stderr
+            assert appup.read_text(encoding="utf-8").startswith(MARKER)
+            assert "{update,shop_cart,{advanced,[]}" in result.stdout
+        else:
+            result = run_relup_command(["relup", f"{shared}@{OLD}", f"{shared}@{NEW}"])
+            assert result.returncode == 0, f"relup relup failed:\n{result.stdout}{result.stderr}"
         assert f"wrote {relup}" in result.stderr
         yield ShopBuilds(shared, relup, old_tarball, build_tarball(shared, NEW))
     finally:

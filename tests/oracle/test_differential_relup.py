@@ -211,3 +211,17 @@ def test_relup_matches_systools_modulo_free_orders(
         theirs = _theirs(written, scenario, systools_oracle)
         ours = _ours(written, scenario)
         assert_same_outcome(ours, theirs, exact=False)
+
+
+@pytest.mark.slow
+@settings(_SETTINGS, max_examples=2000)
+@given(scenario=upgrade_scenarios())
+def test_relup_is_term_identical_to_systools_long_run(
+    scenario: UpgradeScenario, systools_oracle: SystoolsOracle
+) -> None:
+    """The exact differential test with 2,000 scenarios: run with ``-m slow``."""
+    with tempfile.TemporaryDirectory(prefix="relup-diff-") as directory:
+        written = _write(scenario, Path(directory), systools_oracle)
+        assert_same_outcome(
+            _ours(written, scenario), _theirs(written, scenario, systools_oracle), exact=True
+        )

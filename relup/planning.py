@@ -1,0 +1,155 @@
+"""The ``relup plan`` and ``relup check`` pipeline: read, diff, plan, translate, write.
+
+Reading happens here and in ``diffing`` only; the diff, the plan and the
+translation are pure.  The relup of a plan is made by the very translation
+``relup relup`` uses, fed the plan's appups in place of NEW's own (hand-written
+appups stay as they are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from diffing.compare import diff_releases
+from diffing.errors import InputError, TranslationError, UsageError
+from diffing.release import Appup, Release
+from diffing.release_reader import load_release, load_release_code
+from relup import __version__
+from relup.api import ErlangRoot
+from relup.files import check_replaceable, write_generated_file
+from render.appup_file import appup_term, render_appup
+from render.relup_file import render_relup
+from upgrade.check import CheckFinding, check_appups
+from upgrade.options import Fallback, Overrides, PlanOptions
+from upgrade.plan import UpgradePlan
+from upgrade.planner import plan_upgrade
+from upgrade.relup_builder import BaseRelease, Relup, build_relup
+
+OVERRIDES_FILE = "relup.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    old: str | Path
+    new: str | Path
+    lib_paths: Sequence[str | Path] = ()
+    erlang_root: ErlangRoot = "auto"
+    fallback: Fallback = "fail"
+    regenerate: bool = False
+    overrides: Path | None = None
+
+
+def plan_release_upgrade(request: PlanRequest) -> UpgradePlan:
+    """Diff OLD and NEW, plan every upgraded application, and translate the plan to a relup."""
+    old_release = load_release(request.old, request.lib_paths, request.erlang_root)
+    new_release = load_release(request.new, request.lib_paths, request.erlang_root)
+    names = applications_to_read(old_release, new_release)
+    old_code = load_release_code(request.old, request.lib_paths, request.erlang_root, names)
+    new_code = load_release_code(request.new, request.lib_paths, request.erlang_root, names)
+    options = PlanOptions(
+        fallback=request.fallback,
+        regenerate=request.regenerate,
+        overrides=read_overrides(request.overrides),
+        generated_appups=frozenset(
+            app.name
+            for app in new_code.release.applications
+            if app.appup and app.appup.generated_by_relup
+        ),
+    )
+    plan = plan_upgrade(diff_releases(old_code, new_code), options)
+    return replace(plan, relup=relup_of_plan(plan, new_code.release, old_code.release))
+
+
+def applications_to_read(old: Release, new: Release) -> frozenset[str]:
+    """Applications whose code must be read: in both releases, and possibly different."""
+    names = set()
+    for application in new.applications:
+        previous = old.application(application.name)
+        if previous is None:
+            continue
+        if previous.vsn != application.vsn or previous.directory != application.directory:
+            names.add(application.name)
+    return frozenset(names)
+
+
+def read_overrides(path: Path | None) -> Overrides | None:
+    """``--overrides FILE``, else ``relup.yaml`` in the current directory when there is one."""
+    if path is None:
+        default = Path(OVERRIDES_FILE)
+        if not default.is_file():
+            return None
+        path = default
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(path, f"cannot read: {error.strerror or error}") from error
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise InputError(
+            path, f"{where}not valid YAML: {getattr(error, 'problem', error)}"
+        ) from None
+    return Overrides.from_dict(data, path)
+
+
+def relup_of_plan(plan: UpgradePlan, new: Release, old: Release) -> Relup:
+    """NEW's relup with the plan's generated appups in place of NEW's own."""
+    generated = {app.name: app for app in plan.applications if app.source == "generated"}
+    applications = tuple(
+        replace(
+            application,
+            appup=Appup(application.appup_file, appup_term(generated[application.name])),
+        )
+        if application.name in generated
+        else application
+        for application in new.applications
+    )
+    top = replace(new, applications=applications)
+    return build_relup(top, [BaseRelease(old)], [BaseRelease(old)])
+
+
+def write_plan(plan: UpgradePlan, new: str | Path, force: bool = False) -> list[Path]:
+    """Write the generated appups into NEW's ebin directories and the relup into NEW.
+
+    Hand-written appups are honoured by the plan and never replaced.  Every
+    target is checked before anything is written.
+    """
+    release = plan.diff.new.release
+    if not Path(new).is_dir() or release.root is None:
+        raise UsageError("--write needs NEW to be a release directory (not a tarball or .rel)")
+    if plan.relup is None:
+        raise UsageError("the plan has no relup to write")
+    files: list[tuple[Path, str]] = []
+    for app_plan in plan.applications:
+        if app_plan.source != "generated":
+            continue
+        application = release.application(app_plan.name)
+        assert application is not None
+        files.append((application.appup_file, render_appup(app_plan, __version__)))
+    files.append((release.spec.path.parent / "relup", render_relup(plan.relup, __version__)))
+    for path, _ in files:
+        check_replaceable(path, force)
+    for path, text in files:
+        write_generated_file(path, text, force)
+    return [path for path, _ in files]
+
+
+def check_release_appups(request: PlanRequest) -> tuple[CheckFinding, ...]:
+    """What the appups in NEW miss against the diff, and whether they translate at all."""
+    old_release = load_release(request.old, request.lib_paths, request.erlang_root)
+    new_release = load_release(request.new, request.lib_paths, request.erlang_root)
+    names = applications_to_read(old_release, new_release)
+    old_code = load_release_code(request.old, request.lib_paths, request.erlang_root, names)
+    new_code = load_release_code(request.new, request.lib_paths, request.erlang_root, names)
+    findings = list(check_appups(diff_releases(old_code, new_code)))
+    try:
+        build_relup(new_release, [BaseRelease(old_release)], [BaseRelease(old_release)])
+    except TranslationError as error:
+        findings.append(CheckFinding("(relup)", None, "translation-fails", str(error)))
+    return tuple(findings)

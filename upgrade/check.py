@@ -1,0 +1,214 @@
+"""``relup check``: do the appups in NEW cover the diff?
+
+systools only checks that an appup has an entry for the old version, not what
+the entry covers, so an incomplete appup "succeeds" and the upgrade quietly
+keeps old code running.  For every upgraded application this checks, in both
+directions, that:
+
+* every changed module has an instruction (or the application restarts);
+* modules added are loaded going up and deleted going down, and the reverse
+  for modules removed;
+* no instruction touches a module that did not change;
+* DepMods name only modules that have instructions (systools: undef_module);
+* supervisor children added are started after the upgrade and stopped before
+  the downgrade, and children removed the reverse;
+
+and that a version whose code changed was bumped.  Each finding has a stable
+code, listed in docs/warnings.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from diffing.changes import AppDiff, ReleaseDiff
+from diffing.term_writer import format_term
+from diffing.terms import ErlList, Term
+from upgrade import instructions as ins
+from upgrade.handwritten import read_hand_written
+from upgrade.plan import PlanError
+
+Direction = Literal["up", "down"]
+_MODULE_INSTRUCTIONS = (ins.Update, ins.LoadModule, ins.AddModule, ins.DeleteModule)
+_MIRROR = {"added": "removed", "removed": "added", "changed": "changed"}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckFinding:
+    application: str
+    direction: Direction | None
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        where = (
+            self.application if self.direction is None else f"{self.application} ({self.direction})"
+        )
+        return f"{where}: {self.message} [{self.code}]"
+
+
+def check_appups(diff: ReleaseDiff) -> tuple[CheckFinding, ...]:
+    """Everything the appups in NEW miss or get wrong, in application order."""
+    findings: list[CheckFinding] = []
+    instructed_anywhere = _instructed_modules(diff)
+    for app in diff.applications:
+        if app.version_not_bumped:
+            findings.append(
+                CheckFinding(
+                    app.name,
+                    None,
+                    "version-not-bumped",
+                    f"code changed but the version is still {app.new_vsn}: systools "
+                    "skips the application",
+                )
+            )
+        if app.status == "upgraded":
+            findings.extend(_check_application(diff, app, instructed_anywhere))
+    return tuple(findings)
+
+
+def _scripts(
+    diff: ReleaseDiff, app: AppDiff
+) -> tuple[dict[Direction, tuple[ins.Instruction, ...]], CheckFinding | None]:
+    application = diff.new.release.application(app.name)
+    assert application is not None and app.old_vsn is not None
+    appup = application.appup
+    if appup is None or appup.term is None:
+        problem = "missing" if appup is None or appup.problem == "enoent" else appup.problem
+        return {}, CheckFinding(
+            app.name, None, "appup-missing", f"{application.appup_file}: {problem}"
+        )
+    try:
+        scripts = read_hand_written(appup, app.name, app.old_vsn)
+    except PlanError as error:
+        return {}, CheckFinding(app.name, None, "appup-unusable", str(error))
+    return {"up": scripts.up, "down": scripts.down}, None
+
+
+def _check_application(
+    diff: ReleaseDiff, app: AppDiff, instructed_anywhere: set[str]
+) -> list[CheckFinding]:
+    scripts, problem = _scripts(diff, app)
+    if problem is not None:
+        return [problem]
+    findings: list[CheckFinding] = []
+    for direction, script in scripts.items():
+        findings.extend(_check_script(app, direction, script, instructed_anywhere))
+    return findings
+
+
+def _check_script(
+    app: AppDiff,
+    direction: Direction,
+    script: Sequence[ins.Instruction],
+    instructed_anywhere: set[str],
+) -> list[CheckFinding]:
+    def finding(code: str, message: str) -> CheckFinding:
+        return CheckFinding(app.name, direction, code, message)
+
+    if any(_restarts(instruction, app.name) for instruction in script):
+        return []
+    by_module = {i.module: i for i in script if isinstance(i, _MODULE_INSTRUCTIONS)}
+    findings: list[CheckFinding] = []
+    changed = {m.module: m for m in app.modules if not m.vsn_only}
+    for name, change in sorted(changed.items()):
+        kind = change.kind if direction == "up" else _MIRROR[change.kind]
+        instruction = by_module.get(name)
+        if instruction is None:
+            findings.append(
+                finding("module-not-covered", f"{kind} module {name} has no instruction")
+            )
+        elif kind == "removed" and not isinstance(instruction, ins.DeleteModule):
+            findings.append(
+                finding("removed-module-not-deleted", f"module {name} goes away but is not deleted")
+            )
+        elif kind == "added" and isinstance(instruction, ins.DeleteModule):
+            findings.append(finding("added-module-deleted", f"module {name} is new but is deleted"))
+    for name in sorted(by_module.keys() - changed.keys()):
+        findings.append(finding("unchanged-module-instructed", f"module {name} did not change"))
+    for instruction in by_module.values():
+        for dependency in instruction.dep_mods:
+            if dependency not in instructed_anywhere:
+                findings.append(
+                    finding(
+                        "dep-mods-outside-script",
+                        f"{instruction.module} depends on {dependency}, which has "
+                        "no instruction (systools: undef_module)",
+                    )
+                )
+    findings.extend(_check_children(app, direction, script))
+    return findings
+
+
+def _restarts(instruction: ins.Instruction, application: str) -> bool:
+    if isinstance(instruction, ins.RestartApplication):
+        return instruction.application == application
+    return isinstance(instruction, ins.RestartNewEmulator | ins.RestartEmulator)
+
+
+def _check_children(
+    app: AppDiff, direction: Direction, script: Sequence[ins.Instruction]
+) -> list[CheckFinding]:
+    calls = {_supervisor_call(i) for i in script} - {None}
+    findings: list[CheckFinding] = []
+    for child in app.children:
+        if child.kind == "changed":
+            continue
+        starts = (child.kind == "added") == (direction == "up")
+        shown = format_term(child.child_id)
+        if starts and not (
+            {("restart_child", child.child_id), ("start_child", child.child_id)} & calls
+        ):
+            findings.append(
+                CheckFinding(
+                    app.name,
+                    direction,
+                    "child-not-started",
+                    f"child {shown} of {child.supervisor} is never started",
+                )
+            )
+        if not starts and ("terminate_child", child.child_id) not in calls:
+            findings.append(
+                CheckFinding(
+                    app.name,
+                    direction,
+                    "child-not-stopped",
+                    f"child {shown} of {child.supervisor} is never stopped",
+                )
+            )
+    return findings
+
+
+def _supervisor_call(instruction: ins.Instruction) -> tuple[str, Term] | None:
+    if not (isinstance(instruction, ins.Apply) and instruction.module == "supervisor"):
+        return None
+    arguments = instruction.arguments
+    if isinstance(arguments, ErlList) and len(arguments.items) == 2:
+        return (instruction.function, arguments.items[1])
+    return None
+
+
+def _instructed_modules(diff: ReleaseDiff) -> set[str]:
+    """Modules any upgraded application's appup instructs, and modules of added apps."""
+    names: set[str] = set()
+    for app in diff.applications:
+        application = diff.new.release.application(app.name)
+        if app.status == "added" and application is not None:
+            names.update(application.modules)
+        if app.status != "upgraded" or application is None or application.appup is None:
+            continue
+        try:
+            scripts = read_hand_written(application.appup, app.name, app.old_vsn or "")
+        except PlanError:
+            continue
+        for instruction in (*scripts.up, *scripts.down):
+            if isinstance(instruction, _MODULE_INSTRUCTIONS):
+                names.add(instruction.module)
+    old_release = diff.old.release
+    for app in diff.applications:
+        previous = old_release.application(app.name)
+        if app.status == "removed" and previous is not None:
+            names.update(previous.modules)
+    return names
