@@ -56,9 +56,11 @@ trim_release() {
         app="${app_dir%-*}"
         mkdir -p "$tree/lib/$app_dir/ebin"
         if [[ -d "$source/apps/$app" ]]; then
-            # One of ours: everything systools and release_handler read from ebin.
+            # One of ours: the .app and the beams.  The hand-written appup stays in
+            # the v2 sources (apps/shop/ebin/shop.appup): the prebuilt trees are what
+            # `relup plan` starts from, which generates its own.
             find "$lib_dir/ebin" -maxdepth 1 -type f \
-                \( -name '*.app' -o -name '*.beam' -o -name '*.appup' \) \
+                \( -name '*.app' -o -name '*.beam' \) \
                 -exec cp {} "$tree/lib/$app_dir/ebin/" \;
         else
             # OTP application: the .app is enough to resolve the release.

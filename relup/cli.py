@@ -225,18 +225,19 @@ def _plan_request(arguments: argparse.Namespace, regenerate: bool) -> object:
 
 
 def _run_plan(arguments: argparse.Namespace) -> int:
-    from relup.planning import PlanRequest, plan_release_upgrade, write_plan
+    from relup.planning import PlanRequest, plan_files, plan_release_upgrade, write_files
     from render.plan_data import render_plan_json, render_plan_yaml
     from render.plan_text import render_plan_text
 
     request = _plan_request(arguments, arguments.regenerate)
     assert isinstance(request, PlanRequest)
     plan = plan_release_upgrade(request)
+    files = plan_files(plan, arguments.force) if arguments.write else []
     renderers = {"text": render_plan_text, "json": render_plan_json, "yaml": render_plan_yaml}
     sys.stdout.write(renderers[arguments.format](plan))
-    if arguments.write:
-        for path in write_plan(plan, request.new, arguments.force):
-            print(f"relup: wrote {path}", file=sys.stderr)
+    write_files(files, arguments.force)
+    for path, _ in files:
+        print(f"relup: wrote {path}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -114,14 +114,15 @@ def relup_of_plan(plan: UpgradePlan, new: Release, old: Release) -> Relup:
     return build_relup(top, [BaseRelease(old)], [BaseRelease(old)])
 
 
-def write_plan(plan: UpgradePlan, new: str | Path, force: bool = False) -> list[Path]:
-    """Write the generated appups into NEW's ebin directories and the relup into NEW.
+def plan_files(plan: UpgradePlan, force: bool = False) -> list[tuple[Path, str]]:
+    """The files ``--write`` writes, each checked replaceable before anything is written.
 
-    Hand-written appups are honoured by the plan and never replaced.  Every
-    target is checked before anything is written.
+    The generated appups go into NEW's ebin directories and the relup beside
+    NEW's ``.rel``.  Hand-written appups are honoured by the plan and never
+    replaced.
     """
     release = plan.diff.new.release
-    if not Path(new).is_dir() or release.root is None:
+    if release.root is None:
         raise UsageError("--write needs NEW to be a release directory (not a tarball or .rel)")
     if plan.relup is None:
         raise UsageError("the plan has no relup to write")
@@ -135,9 +136,12 @@ def write_plan(plan: UpgradePlan, new: str | Path, force: bool = False) -> list[
     files.append((release.spec.path.parent / "relup", render_relup(plan.relup, __version__)))
     for path, _ in files:
         check_replaceable(path, force)
+    return files
+
+
+def write_files(files: Sequence[tuple[Path, str]], force: bool = False) -> None:
     for path, text in files:
         write_generated_file(path, text, force)
-    return [path for path, _ in files]
 
 
 def check_release_appups(request: PlanRequest) -> tuple[CheckFinding, ...]:

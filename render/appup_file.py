@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from diffing.term_writer import format_term
 from diffing.terms import Atom, ErlList, Term, erl_list, erl_string
 from render.relup_file import marker_line
-from render.relup_terms import script_to_term, to_term
+from render.relup_terms import to_term
 from upgrade import instructions as ins
 from upgrade.plan import AppPlan, PlannedInstruction
 
@@ -47,7 +47,8 @@ def appup_term(plan: AppPlan) -> Term:
         plan: the application's plan.
 
     Returns:
-        ``{NewVsn, [{OldVsn, UpInstrs}], [{OldVsn, DownInstrs}]}``, instructions in long form.
+        ``{NewVsn, [{OldVsn, UpInstrs}], [{OldVsn, DownInstrs}]}``, each instruction in
+        the shortest form systools expands back to it (as a person would write it).
 
     >>> plan = AppPlan("shop", "1.0", "1.1", (), (), "hot")
     >>> format_term(appup_term(plan))
@@ -56,8 +57,8 @@ def appup_term(plan: AppPlan) -> Term:
     old_vsn = erl_string(plan.old_vsn)
     return (
         erl_string(plan.new_vsn),
-        erl_list((old_vsn, script_to_term(step.instruction for step in plan.up))),
-        erl_list((old_vsn, script_to_term(step.instruction for step in plan.down))),
+        erl_list((old_vsn, erl_list(*(short_term(step.instruction) for step in plan.up)))),
+        erl_list((old_vsn, erl_list(*(short_term(step.instruction) for step in plan.down)))),
     )
 
 
@@ -127,7 +128,7 @@ def _comment_lines(step: PlannedInstruction) -> list[str]:
 def _instruction_lines(instruction: ins.Instruction) -> list[str]:
     # format_term lays out from column 0 and escapes every newline inside quotes,
     # so each of its lines can simply be shifted to the instruction's column.
-    text = format_term(to_term(instruction), APPUP_WIDTH - _INSTRUCTION_INDENT)
+    text = format_term(short_term(instruction), APPUP_WIDTH - _INSTRUCTION_INDENT)
     return text.split("\n")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -57,3 +58,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture()
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+EXAMPLE_SHOP = Path(__file__).resolve().parents[1] / "examples" / "shop"
+HAND_WRITTEN_SHOP_APPUP = EXAMPLE_SHOP / "v2" / "apps" / "shop" / "ebin" / "shop.appup"
+
+
+@pytest.fixture()
+def shop_trees(tmp_path: Path) -> tuple[Path, Path]:
+    """Private copies of the example releases, the hand-written shop appup put into 1.1.0.
+
+    The prebuilt trees carry no appup (relup plan generates them); ``relup relup``
+    and ``relup check`` work on the hand-written one, as rebar3 would ship it.
+    """
+    old = shutil.copytree(EXAMPLE_SHOP / "rel-1.0.0", tmp_path / "old")
+    new = shutil.copytree(EXAMPLE_SHOP / "rel-1.1.0", tmp_path / "new")
+    shutil.copy(HAND_WRITTEN_SHOP_APPUP, new / "lib" / "shop-1.1.0" / "ebin" / "shop.appup")
+    return old, new

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tarfile
 from pathlib import Path
 
@@ -16,11 +15,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "shop"
 
 
 @pytest.fixture()
-def trees(tmp_path: Path) -> tuple[Path, Path]:
-    """Private copies of the example releases, so default outputs land in tmp."""
-    old = shutil.copytree(EXAMPLES / "rel-1.0.0", tmp_path / "old")
-    new = shutil.copytree(EXAMPLES / "rel-1.1.0", tmp_path / "new")
-    return old, new
+def trees(shop_trees: tuple[Path, Path]) -> tuple[Path, Path]:
+    return shop_trees
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

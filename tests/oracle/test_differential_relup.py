@@ -20,6 +20,7 @@ from diffing.term_writer import format_term
 from diffing.terms import Atom, ErlList, Term
 from oracle.oracle import ErlangCrash, RelupBuilt, RelupOutcome, SystoolsError, SystoolsOracle
 from oracle.release_factory import WrittenRelease, search_path, write_release
+from oracle.relup_compare import canonical
 from oracle.scenario_strategies import UpgradeScenario, upgrade_scenarios
 from relup.api import make_relup
 from render.relup_file import relup_to_term
@@ -27,8 +28,6 @@ from upgrade.relup_builder import RelupOptions
 
 pytestmark = pytest.mark.erlang
 
-LIST_INSTRUCTIONS = {"suspend", "resume", "purge"}
-BLOCK_STEPS = {"load", "remove", "purge", "load_object_code"}
 
 
 def _write(scenario: UpgradeScenario, root: Path, oracle: SystoolsOracle) -> list[WrittenRelease]:
@@ -132,48 +131,6 @@ def _first_difference(ours: Term, theirs: Term) -> str:
                     )
             return f"scripts differ in length: {len(our_script)} vs {len(their_script)}"
     return "entries differ"
-
-
-def canonical(relup: Term) -> Term:
-    """The relup with the orders §4.10 leaves open sorted: module lists inside
-    one instruction, and runs of consecutive load/remove/purge steps and of
-    load_object_code (whose library order follows the first load of each)."""
-    assert isinstance(relup, tuple)
-    vsn, up, down = relup
-
-    def entries(listed: Term) -> Term:
-        assert isinstance(listed, ErlList)
-        return ErlList(tuple((e[0], e[1], _canonical_script(e[2])) for e in listed.items))  # type: ignore[index]
-
-    return (vsn, entries(up), entries(down))
-
-
-def _canonical_script(script: Term) -> Term:
-    assert isinstance(script, ErlList)
-    result: list[Term] = []
-    run: list[Term] = []
-    for instruction in script.items:
-        instruction = _sorted_lists(instruction)
-        if isinstance(instruction, tuple) and _tag(instruction) in {Atom(s) for s in BLOCK_STEPS}:
-            run.append(instruction)
-            continue
-        result.extend(sorted(run, key=repr))
-        run = []
-        result.append(instruction)
-    result.extend(sorted(run, key=repr))
-    return ErlList(tuple(result))
-
-
-def _sorted_lists(instruction: Term) -> Term:
-    if not isinstance(instruction, tuple):
-        return instruction
-    items = list(instruction)
-    for index, item in enumerate(items):
-        if isinstance(item, ErlList):
-            items[index] = ErlList(tuple(sorted(item.items, key=repr)))
-        elif isinstance(item, tuple) and len(item) == 3 and isinstance(item[2], ErlList):
-            items[index] = (item[0], item[1], ErlList(tuple(sorted(item[2].items, key=repr))))
-    return tuple(items)
 
 
 # Each example costs ~0.1 s (one systools call, one relup run): afford three times
