@@ -16,6 +16,7 @@ PLANNER_MODULES = (
     "planner",
     "planning_rules",
     "verdicts",
+    "check",
 )
 STABLE_ID = re.compile(r"[a-z]+(?:-[a-z]+)+")
 
