@@ -13,9 +13,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from relup import __version__
 from relup.errors import EXIT_FAILED, EXIT_OK, RelupError
+
+if TYPE_CHECKING:  # imported lazily at run time: plan's imports cost start-up time
+    from relup.planning import PlanRequest
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -210,7 +214,7 @@ def _add_check_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     parser.set_defaults(handler=_run_check)
 
 
-def _plan_request(arguments: argparse.Namespace, regenerate: bool) -> object:
+def _plan_request(arguments: argparse.Namespace, regenerate: bool) -> PlanRequest:
     from relup.planning import PlanRequest
     from relup.project import resolve_release_argument
 
@@ -225,12 +229,11 @@ def _plan_request(arguments: argparse.Namespace, regenerate: bool) -> object:
 
 
 def _run_plan(arguments: argparse.Namespace) -> int:
-    from relup.planning import PlanRequest, plan_files, plan_release_upgrade, write_files
+    from relup.planning import plan_files, plan_release_upgrade, write_files
     from render.plan_data import render_plan_json, render_plan_yaml
     from render.plan_text import render_plan_text
 
     request = _plan_request(arguments, arguments.regenerate)
-    assert isinstance(request, PlanRequest)
     plan = plan_release_upgrade(request)
     files = plan_files(plan, arguments.force) if arguments.write else []
     renderers = {"text": render_plan_text, "json": render_plan_json, "yaml": render_plan_yaml}
@@ -242,10 +245,9 @@ def _run_plan(arguments: argparse.Namespace) -> int:
 
 
 def _run_check(arguments: argparse.Namespace) -> int:
-    from relup.planning import PlanRequest, check_release_appups
+    from relup.planning import check_release_appups
 
     request = _plan_request(arguments, regenerate=False)
-    assert isinstance(request, PlanRequest)
     findings = check_release_appups(request)
     for finding in findings:
         print(finding, file=sys.stdout)

@@ -26,13 +26,17 @@ settings.register_profile("slow", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def require_erlang() -> None:
-    """Skip (or, when RELUP_REQUIRE_ERLANG=1, fail) the current test if erl is missing."""
-    if shutil.which("erl") is not None:
+def require_tool(tool: str, what: str) -> None:
+    """Skip (or, when RELUP_REQUIRE_ERLANG=1, fail) the current test if ``tool`` is missing."""
+    if shutil.which(tool) is not None:
         return
     if os.environ.get("RELUP_REQUIRE_ERLANG") == "1":
-        pytest.fail("RELUP_REQUIRE_ERLANG=1 but erl is not on PATH", pytrace=False)
-    pytest.skip("needs Erlang/OTP: erl is not on PATH")
+        pytest.fail(f"RELUP_REQUIRE_ERLANG=1 but {tool} is not on PATH", pytrace=False)
+    pytest.skip(f"needs {what}: {tool} is not on PATH")
+
+
+def require_erlang() -> None:
+    require_tool("erl", "Erlang/OTP")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

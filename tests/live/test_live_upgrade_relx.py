@@ -20,7 +20,6 @@ when ``RELUP_REQUIRE_ERLANG=1``.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tarfile
 import tempfile
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import require_tool
 
 from diffing.term_reader import parse_first_term
 from diffing.terms import Atom, ErlList, ErlMap, Term, as_text, erl_string
@@ -87,11 +87,7 @@ class Snapshot:
 
 
 def _require_rebar3() -> None:
-    if shutil.which("rebar3") is not None:
-        return
-    if os.environ.get("RELUP_REQUIRE_ERLANG") == "1":
-        pytest.fail("RELUP_REQUIRE_ERLANG=1 but rebar3 is not on PATH", pytrace=False)
-    pytest.skip("needs rebar3 on PATH to build the example releases")
+    require_tool("rebar3", "rebar3 to build the example releases")
 
 
 HAND_WRITTEN_APPUP = "apps/shop/ebin/shop.appup"

@@ -146,16 +146,19 @@ _SETTINGS = settings(
 )
 
 
+def _compare_on_disk(scenario: UpgradeScenario, oracle: SystoolsOracle, exact: bool) -> None:
+    """Write the scenario's trees, run systools and relup on them, compare the outcomes."""
+    with tempfile.TemporaryDirectory(prefix="relup-diff-") as directory:
+        written = _write(scenario, Path(directory), oracle)
+        assert_same_outcome(_ours(written, scenario), _theirs(written, scenario, oracle), exact)
+
+
 @_SETTINGS
 @given(scenario=upgrade_scenarios())
 def test_relup_is_term_identical_to_systools(
     scenario: UpgradeScenario, systools_oracle: SystoolsOracle
 ) -> None:
-    with tempfile.TemporaryDirectory(prefix="relup-diff-") as directory:
-        written = _write(scenario, Path(directory), systools_oracle)
-        theirs = _theirs(written, scenario, systools_oracle)
-        ours = _ours(written, scenario)
-        assert_same_outcome(ours, theirs, exact=True)
+    _compare_on_disk(scenario, systools_oracle, exact=True)
 
 
 @_SETTINGS
@@ -163,11 +166,7 @@ def test_relup_is_term_identical_to_systools(
 def test_relup_matches_systools_modulo_free_orders(
     scenario: UpgradeScenario, systools_oracle: SystoolsOracle
 ) -> None:
-    with tempfile.TemporaryDirectory(prefix="relup-diff-") as directory:
-        written = _write(scenario, Path(directory), systools_oracle)
-        theirs = _theirs(written, scenario, systools_oracle)
-        ours = _ours(written, scenario)
-        assert_same_outcome(ours, theirs, exact=False)
+    _compare_on_disk(scenario, systools_oracle, exact=False)
 
 
 @pytest.mark.slow
@@ -177,8 +176,4 @@ def test_relup_is_term_identical_to_systools_long_run(
     scenario: UpgradeScenario, systools_oracle: SystoolsOracle
 ) -> None:
     """The exact differential test with 2,000 scenarios: run with ``-m slow``."""
-    with tempfile.TemporaryDirectory(prefix="relup-diff-") as directory:
-        written = _write(scenario, Path(directory), systools_oracle)
-        assert_same_outcome(
-            _ours(written, scenario), _theirs(written, scenario, systools_oracle), exact=True
-        )
+    _compare_on_disk(scenario, systools_oracle, exact=True)
