@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 
 from diffing.beam import BeamFile, parse_beam
@@ -22,6 +23,7 @@ from diffing.code_facts import (
     ModuleFacts,
     PrivFile,
     ReleaseCode,
+    SupervisorFacts,
 )
 from diffing.errors import InputError
 from diffing.release import Application, ModuleName, Release
@@ -83,10 +85,12 @@ def _module_facts(path: Path) -> ModuleFacts:
         raise InputError(path, f"cannot read: {error.strerror or error}") from error
     beam = parse_beam(data, path)
     behaviours, inferred = _behaviours(beam)
-    literals: tuple[Term, ...] | None = None
     is_supervisor = bool(set(behaviours) & SUPERVISOR_BEHAVIOURS)
-    if is_supervisor:
-        literals = parse_beam(data, path, literals=True).literals
+    inline = not is_supervisor and _starts_inline_supervisor(beam, behaviours)
+    supervisor: SupervisorFacts | None = None
+    if is_supervisor or inline:
+        literals = parse_beam(data, path, literals=True).literals or ()
+        supervisor = replace(supervisor_facts(literals, beam.module), elixir_inline=inline)
     return ModuleFacts(
         name=ModuleName(beam.module),
         md5=beam.md5,
@@ -95,7 +99,17 @@ def _module_facts(path: Path) -> ModuleFacts:
         behaviours_inferred=inferred,
         exports=frozenset(beam.exports),
         calls=tuple(sorted(ModuleName(m) for m in beam.imported_modules if m != beam.module)),
-        supervisor=supervisor_facts(literals or (), beam.module) if is_supervisor else None,
+        supervisor=supervisor,
+    )
+
+
+def _starts_inline_supervisor(beam: BeamFile, behaviours: tuple[str, ...]) -> bool:
+    # Elixir's Supervisor.start_link(children, opts) in an application callback
+    # starts a supervisor whose callback is Supervisor.Default, not this module:
+    # {update, M, supervisor} cannot reach it, so its literal specs are kept
+    # to plan start_child/terminate_child instead.
+    return "Elixir.Supervisor" in beam.imported_modules and bool(
+        set(behaviours) & APPLICATION_BEHAVIOURS
     )
 
 
