@@ -207,8 +207,8 @@ def _release_root_inside(tarball: Path, destination: Path) -> Path:
 def extract_tarball(
     tarball: Path,
     destination: Path,
-    max_members: int = MAX_TARBALL_MEMBERS,
-    max_bytes: int = MAX_TARBALL_BYTES,
+    max_members: int | None = None,
+    max_bytes: int | None = None,
     file_suffixes: tuple[str, ...] | None = None,
 ) -> None:
     """Extract ``tarball`` into the empty directory ``destination``, refusing anything unsafe.
@@ -218,13 +218,20 @@ def extract_tarball(
     leaves the directory.  Regular files and directories are written first and
     links created last, so no file is ever written through a link.  The member
     count and total size (of every member, written or not) are capped against
-    decompression bombs.  With ``file_suffixes``, only regular files whose
-    names end so are written (all members are still checked).
+    decompression bombs (by default :data:`MAX_TARBALL_MEMBERS` and
+    :data:`MAX_TARBALL_BYTES`, read at call time so they can be lowered).
+    With ``file_suffixes``, only regular files whose names end so are
+    written (all members are still checked).
 
     Raises:
         InputError: naming the tarball and the offending member.
     """
-    extractor = _Extractor(tarball, destination.resolve(), max_members, max_bytes)
+    extractor = _Extractor(
+        tarball,
+        destination.resolve(),
+        MAX_TARBALL_MEMBERS if max_members is None else max_members,
+        MAX_TARBALL_BYTES if max_bytes is None else max_bytes,
+    )
     extractor.file_suffixes = file_suffixes
     try:
         with tarfile.open(tarball, mode="r|*") as archive:

@@ -6,10 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import require_tool
+
 from diffing.code_reader import read_application_code
-from diffing.release import AppName, Application, ModuleName
+from diffing.release import Application, AppName, ModuleName
 from diffing.terms import Atom
 
 pytestmark = pytest.mark.erlang
