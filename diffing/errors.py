@@ -19,6 +19,31 @@ from diffing.terms import Term
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INPUT = 3
+# How much of a source line a syntax error shows.
+_SHOWN_WIDTH = 100
+
+
+def one_line(text: str) -> str:
+    """``text`` with control and other unprintable characters escaped (``\\x0b``).
+
+    Messages quote bytes from the inputs (a token, a path, a source line);
+    escaping keeps each message on one line and out of the terminal's control.
+    """
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _placeholder(char: str) -> str:
+    # One column per character, so the caret under the source line stays aligned.
+    return char if char.isprintable() else "\N{REPLACEMENT CHARACTER}"
 
 
 class RelupError(Exception):
@@ -42,7 +67,7 @@ class InputError(RelupError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return self.message if self.path is None else f"{self.path}: {self.message}"
+        return one_line(self.message if self.path is None else f"{self.path}: {self.message}")
 
 
 class TermSyntaxError(InputError):
@@ -58,12 +83,16 @@ class TermSyntaxError(InputError):
 
     def __str__(self) -> str:
         where = "<text>" if self.path is None else str(self.path)
-        first = f"{where}:{self.line}:{self.column}: {self.message}"
+        first = one_line(f"{where}:{self.line}:{self.column}: {self.message}")
         if not self.source_line:
             return first
-        shown = self.source_line.rstrip("\n").expandtabs(1)
-        caret = " " * (self.column - 1) + "^"
-        return f"{first}\n    {shown}\n    {caret}"
+        shown = "".join(map(_placeholder, self.source_line.rstrip("\n").expandtabs(1)))
+        # A long line (minified, or nested a thousand deep) is shown around the column.
+        start = max(0, min(self.column - 1 - _SHOWN_WIDTH // 2, len(shown) - _SHOWN_WIDTH))
+        prefix = "..." if start else ""
+        suffix = "..." if start + _SHOWN_WIDTH < len(shown) else ""
+        caret = " " * (len(prefix) + self.column - 1 - start) + "^"
+        return f"{first}\n    {prefix}{shown[start : start + _SHOWN_WIDTH]}{suffix}\n    {caret}"
 
 
 class TermDecodeError(InputError):
@@ -108,7 +137,7 @@ class TranslationError(RelupError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return self.message if self.path is None else f"{self.path}: {self.message}"
+        return one_line(self.message if self.path is None else f"{self.path}: {self.message}")
 
 
 class OutputError(RelupError):
@@ -123,4 +152,4 @@ class OutputError(RelupError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+        return one_line(f"{self.path}: {self.message}")

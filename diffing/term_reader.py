@@ -22,6 +22,7 @@ from pathlib import Path
 
 from diffing.errors import InputError, TermSyntaxError
 from diffing.term_tokens import (
+    DIGITS,
     END,
     LexError,
     bare_atom_name,
@@ -270,7 +271,12 @@ class _Parser:
             return ErlList(items)
         if kind == "|":
             return ErlList(items[:-1], items[-1])
-        return ErlMap(tuple(zip(items[::2], items[1::2], strict=True)))
+        try:
+            return ErlMap(tuple(zip(items[::2], items[1::2], strict=True)))
+        except RecursionError:
+            # ErlMap hashes and orders its keys recursively; a key nested
+            # past Python's recursion limit is refused, as the ETF decoder does.
+            raise self.error(self.index - 1, "map key nested too deeply") from None
 
     def read_literal(self) -> Term:
         index = self.index
@@ -308,7 +314,7 @@ class _Parser:
                 value: Term = Atom(quoted_atom_name(token))
             elif first == "$":
                 value = char_value(token)
-            elif first.isdigit():
+            elif first in DIGITS:
                 value = number_value(token)
             elif is_atom_start(token):
                 value = Atom(bare_atom_name(token))
@@ -394,7 +400,7 @@ class _Parser:
 
     def read_integer(self) -> int:
         index = self.index
-        value = self.convert() if self.tokens[index][:1].isdigit() else None
+        value = self.convert() if self.tokens[index][:1] in DIGITS else None
         if not isinstance(value, int):
             raise self.unexpected(index, "expected an integer")
         return value

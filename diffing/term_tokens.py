@@ -58,6 +58,8 @@ RESERVED_WORDS = frozenset(
 
 MAX_ATOM_LENGTH = 255
 END = ""
+# Only ASCII digits start a number ("²".isdigit() is true, but erl_scan says no).
+DIGITS = frozenset("0123456789")
 
 # erl_scan treats every code point up to space, and 0x80..0xA0, as white space.
 _WHITE = r"\x00-\x20\x80-\xa0"
@@ -276,7 +278,7 @@ def describe(token: str) -> str:
         return "end of term '.'"
     if token == ".":
         return "'.' (an end-dot needs white space after it)"
-    if first.isdigit() or first == "$":
+    if first in DIGITS or first == "$":
         return f"number {token}"
     if first == '"':
         return "a string" if len(token) > 1 else "'\"'"

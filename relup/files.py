@@ -5,7 +5,9 @@ The one rule for every command: a file relup writes starts with the line
 it carries that marker (or with ``force``), so a hand-written appup or a relup
 made by ``rebar3 relup`` is never lost by accident.  Each write goes to a
 temporary file in the same directory and is renamed over the target, so a
-failed run leaves neither a partial file nor a stray temporary one.
+failed run leaves neither a partial file nor a stray temporary one.  A
+command that writes several files (``relup plan --write``) writes them all
+aside first and renames them only once every one is written.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from diffing.errors import EXIT_INPUT, EXIT_USAGE, OutputError
@@ -40,12 +43,39 @@ def check_replaceable(path: Path, force: bool) -> None:
             EXIT_USAGE,
         )
     if not path.parent.is_dir():
-        raise OutputError(path, "cannot write: its directory does not exist", EXIT_INPUT)
+        parent = path.parent
+        why = f"{parent} is not a directory" if parent.exists() else f"no directory {parent}"
+        raise OutputError(path, f"cannot write: {why}", EXIT_INPUT)
 
 
 def write_generated_file(path: Path, text: str, force: bool = False) -> None:
     """Write ``text`` (which starts with relup's marker) to ``path`` atomically."""
-    check_replaceable(path, force)
+    write_generated_files([(path, text)], force)
+
+
+def write_generated_files(files: Sequence[tuple[Path, str]], force: bool = False) -> None:
+    """Write several files as one step: all are written aside, then all renamed into place.
+
+    A failure while writing (a full disk, a read-only directory) leaves every
+    target as it was; only the renames, which do not fail for want of space,
+    come after the first target is replaced.
+    """
+    for path, _ in files:
+        check_replaceable(path, force)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in files:
+            staged.append((_write_aside(path, text), path))
+        for temporary, path in staged:
+            _rename(temporary, path)
+    finally:
+        for temporary, _ in staged:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+def _write_aside(path: Path, text: str) -> Path:
+    """``text`` in a new temporary file beside ``path``."""
     descriptor, temporary_name = _open_temporary(path)
     temporary = Path(temporary_name)
     try:
@@ -54,7 +84,6 @@ def write_generated_file(path: Path, text: str, force: bool = False) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
     except OSError as error:
         with contextlib.suppress(OSError):
             temporary.unlink()
@@ -63,6 +92,14 @@ def write_generated_file(path: Path, text: str, force: bool = False) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
+    return temporary
+
+
+def _rename(temporary: Path, path: Path) -> None:
+    try:
+        os.replace(temporary, path)
+    except OSError as error:
+        raise OutputError(path, f"cannot write: {error.strerror or error}") from error
 
 
 def _open_temporary(path: Path) -> tuple[int, str]:

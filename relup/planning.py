@@ -20,7 +20,7 @@ from diffing.release import Appup, Release
 from diffing.release_reader import load_release, load_release_code
 from relup import __version__
 from relup.api import ErlangRoot
-from relup.files import check_replaceable, write_generated_file
+from relup.files import check_replaceable, write_generated_files
 from render.appup_file import appup_term, render_appup
 from render.relup_file import render_relup
 from upgrade.check import CheckFinding, check_appups
@@ -87,6 +87,8 @@ def read_overrides(path: Path | None) -> Overrides | None:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(path, f"cannot read: {error.strerror or error}") from error
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"not valid UTF-8 text at byte {error.start}") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -95,6 +97,8 @@ def read_overrides(path: Path | None) -> Overrides | None:
         raise InputError(
             path, f"{where}not valid YAML: {getattr(error, 'problem', error)}"
         ) from None
+    except RecursionError:  # PyYAML builds nested collections recursively
+        raise InputError(path, "not usable YAML: nested too deeply") from None
     return Overrides.from_dict(data, path)
 
 
@@ -140,8 +144,8 @@ def plan_files(plan: UpgradePlan, force: bool = False) -> list[tuple[Path, str]]
 
 
 def write_files(files: Sequence[tuple[Path, str]], force: bool = False) -> None:
-    for path, text in files:
-        write_generated_file(path, text, force)
+    """Write the files as one step: a failure leaves every one of them as it was."""
+    write_generated_files(files, force)
 
 
 def check_release_appups(request: PlanRequest) -> tuple[CheckFinding, ...]:

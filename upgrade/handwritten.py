@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from diffing.errors import TranslationError
+from diffing.errors import EXIT_INPUT, TranslationError
 from diffing.release import Appup
 from diffing.terms import ErlList, as_text
 from upgrade import instructions as ins
@@ -39,7 +39,12 @@ def read_hand_written(appup: Appup, application: str, old_vsn: str) -> HandWritt
     """
     term = appup.term
     if term is None:
-        raise PlanError(f"{appup.path}: the hand-written appup cannot be read: {appup.problem}")
+        where = f" (line {appup.problem_line})" if appup.problem_line else ""
+        error = PlanError(
+            f"{appup.path}: the hand-written appup cannot be read{where}: {appup.problem}"
+        )
+        error.exit_code = EXIT_INPUT  # a malformed input file, as relup relup says too
+        raise error
     if not (
         isinstance(term, tuple)
         and len(term) == 3

@@ -29,6 +29,7 @@ Every problem is an ``InputError`` naming the file and the key path
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,6 +317,13 @@ def _join(key_path: str, key: str) -> str:
     return f"{key_path}.{key}" if key_path else key
 
 
+# A bounded repr: YAML aliases can make a small file stand for a huge value.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 3
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 4
+
+
 def _shown(value: object) -> str:
-    text = repr(value)
+    text = _SHORT.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from diffing.errors import EXIT_INPUT
+from diffing.errors import EXIT_INPUT, TranslationError
 from diffing.release import Application, Release
 from diffing.terms import NIL, Atom, ErlList, Term, erl_list, erl_string
 from upgrade import instructions as ins
@@ -124,7 +125,8 @@ def build_entry(
     scripts: list[Term] = []
     for name, start_type in _added(from_release, to_release):
         scripts.append(erl_list((Atom("add_application"), Atom(name), Atom(start_type))))
-    scripts.extend(_appup_scripts(mode, top, old, warnings))
+    appup_scripts = _appup_scripts(mode, top, old, warnings)
+    scripts.extend(script for script, _ in appup_scripts)
     for name in _removed(from_release, to_release):
         scripts.append(erl_list((Atom("remove_application"), Atom(name))))
     if top.spec.erts_vsn != old.spec.erts_vsn:
@@ -133,11 +135,14 @@ def build_entry(
     if options.restart_emulator:
         scripts.append(erl_list(Atom("restart_emulator")))
 
-    if mode == "up":
-        script = translate_scripts("up", scripts, top.applications, old.applications)
-        script = _fix_pre_r15_sasl(script, old, warnings)
-    else:
-        script = translate_scripts("dn", scripts, old.applications, top.applications)
+    try:
+        if mode == "up":
+            script = translate_scripts("up", scripts, top.applications, old.applications)
+            script = _fix_pre_r15_sasl(script, old, warnings)
+        else:
+            script = translate_scripts("dn", scripts, old.applications, top.applications)
+    except TranslationError as error:
+        raise _naming_appup(error, appup_scripts) from error
     return RelupEntry(old.vsn, base.description, script)
 
 
@@ -157,14 +162,63 @@ def _removed(from_release: Release, to_release: Release) -> list[str]:
 
 def _appup_scripts(
     mode: ins.Mode, top: Release, old: Release, warnings: list[RelupWarning]
-) -> list[Term]:
-    scripts: list[Term] = []
+) -> list[tuple[Term, Path]]:
+    """Each changed application's appup script, with the appup file it came from."""
+    scripts: list[tuple[Term, Path]] = []
     for application in top.applications:
         old_entry = old.spec.find(application.name)
         if old_entry is None or old_entry.vsn == application.vsn:
             continue
-        scripts.append(_script_from_appup(mode, application, old_entry.vsn, warnings))
+        script = _script_from_appup(mode, application, old_entry.vsn, warnings)
+        scripts.append((script, application.appup_file))
     return scripts
+
+
+def _naming_appup(
+    error: TranslationError, appup_scripts: Sequence[tuple[Term, Path]]
+) -> TranslationError:
+    """The error, naming the appup that holds its culprit.
+
+    systools_rc checks the merged script of all appups, so its reasons name
+    an instruction or module but no file; the user needs the file.  The
+    culprit is the first appup script holding a term the reason carries; when
+    the reason carries none (or is a crash), the only appup script there is.
+    A culprit found in no appup is in a script relup made (add_application,
+    remove_application), so no appup is named.
+    """
+    if error.path is not None:
+        return error
+    crashed = isinstance(error.reason, tuple) and error.reason[:1] == (Atom("EXIT"),)
+    culprits = error.reason[1:] if isinstance(error.reason, tuple) and not crashed else ()
+    holders = [path for script, path in appup_scripts if _holds_any(script, culprits)]
+    if not culprits and len(appup_scripts) == 1:
+        holders = [appup_scripts[0][1]]
+    if not holders:
+        return error
+    return TranslationError(error.origin, error.reason, error.message, holders[0], error.exit_code)
+
+
+def _holds_any(term: Term, parts: Sequence[Term]) -> bool:
+    try:
+        return any(_holds(term, part) for part in parts)
+    except RecursionError:  # comparing terms nested near the reader's limit
+        return False
+
+
+def _holds(term: Term, part: Term) -> bool:
+    # Iterative: appup terms may nest as deep as the reader allows.
+    pending = [term]
+    while pending:
+        current = pending.pop()
+        if current == part:
+            return True
+        if isinstance(current, tuple):
+            pending.extend(current)
+        elif isinstance(current, ErlList):
+            pending.extend(current.items)
+            if current.tail is not None:
+                pending.append(current.tail)
+    return False
 
 
 def _script_from_appup(
