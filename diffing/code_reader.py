@@ -60,8 +60,8 @@ def read_application_code(application: Application) -> tuple[AppCode | None, lis
     ebin = application.directory
     beams = [ebin / f"{module}.beam" for module in application.modules]
     present = [path for path in beams if path.is_file()]
-    if not present:
-        return None, []
+    if not present and (beams or not ebin.is_dir()):
+        return None, []  # its code is not in the tree (an OTP app of a trimmed tree)
     warnings = [
         f"{path}: listed in {application.name}.app but missing"
         for path in beams
@@ -136,8 +136,8 @@ def _priv_files(priv: Path) -> tuple[PrivFile, ...]:
 
 def _sys_config(release: Release) -> Term | None:
     path = release.spec.path.parent / "sys.config"
-    if not path.is_file():
-        return None
+    if not path.exists():
+        return None  # anything else there (a directory) is an error, not "no config"
     return read_first_term_file(path)
 
 

@@ -35,7 +35,7 @@ from diffing.changes import (
 )
 from diffing.code_facts import AppCode, ModuleFacts, ReleaseCode
 from diffing.release import Application, AppName
-from diffing.terms import Atom, ErlList, ErlMap, Term, as_text
+from diffing.terms import Atom, ErlList, ErlMap, Term, as_text, exactly_equal
 
 
 def diff_releases(old: ReleaseCode, new: ReleaseCode) -> ReleaseDiff:
@@ -138,7 +138,9 @@ def _key_changes(old: Application, new: Application) -> tuple[KeyChange, ...]:
         ("registered", _atoms(old.registered), _atoms(new.registered)),
         ("env", old.env, new.env),
     )
-    return tuple(KeyChange(key, was, now) for key, was, now in pairs if was != now)
+    return tuple(
+        KeyChange(key, was, now) for key, was, now in pairs if not exactly_equal(was, now)
+    )
 
 
 def _atoms(names: Sequence[str]) -> Term:
@@ -152,7 +154,7 @@ def _config_changes(
     changes: list[ConfigChange] = []
     for parameter in sorted(before.keys() | after.keys()):
         was, now = before.get(parameter), after.get(parameter)
-        if was == now:
+        if exactly_equal(was, now):
             continue
         if was is None:
             changes.append(ConfigChange(name, parameter, "added", "", None, now))
@@ -186,7 +188,12 @@ def _config_paths(was: Term, now: Term) -> list[str]:
     """Where inside a config value it changed; deepdiff never leaves this function."""
     from deepdiff import DeepDiff
 
-    difference = DeepDiff(_plain(was), _plain(now), ignore_order=False, view="tree")
+    try:
+        difference = DeepDiff(_plain(was), _plain(now), ignore_order=False, view="tree")
+    except RecursionError:
+        # Values nested hundreds deep (the reader allows up to a thousand) are
+        # too deep to walk; the parameter still shows as changed, as a whole.
+        return [""]
     paths = sorted(
         {
             item.path(output_format="list").__repr__()

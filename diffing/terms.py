@@ -155,6 +155,50 @@ def as_text(term: Term | None) -> str | None:
     return "".join(characters)
 
 
+def exactly_equal(left: Term | None, right: Term | None) -> bool:
+    """Erlang's ``=:=``: like ``==`` but ``1`` is not ``1.0`` (nor ``0.0`` ``-0.0``).
+
+    Python's ``==`` on terms is Erlang's ``==``; where the difference matters
+    (a config value that became a float) compare with this.  Iterative, so
+    terms nested as deep as the reader allows compare without recursion.
+    """
+    pairs: list[tuple[Term | None, Term | None]] = [(left, right)]
+    while pairs:
+        one, other = pairs.pop()
+        if type(one) is not type(other):
+            return False
+        children = _exact_children(one, other)
+        if children is None:
+            return False
+        pairs.extend(children)
+    return True
+
+
+def _exact_children(
+    one: Term | None, other: Term | None
+) -> list[tuple[Term | None, Term | None]] | None:
+    """The pairs still to compare inside two terms of one type, or None if they differ."""
+    if isinstance(one, float) and isinstance(other, float):
+        return [] if one.hex() == other.hex() else None
+    if isinstance(one, tuple) and isinstance(other, tuple):
+        return list(zip(one, other, strict=True)) if len(one) == len(other) else None
+    if isinstance(one, ErlList) and isinstance(other, ErlList):
+        if len(one.items) != len(other.items):
+            return None
+        return [*zip(one.items, other.items, strict=True), (one.tail, other.tail)]
+    if isinstance(one, ErlMap) and isinstance(other, ErlMap):
+        if len(one.entries) != len(other.entries):
+            return None
+        return [
+            pair
+            for (key, value), (other_key, other_value) in zip(
+                one.entries, other.entries, strict=True
+            )
+            for pair in ((key, other_key), (value, other_value))
+        ]
+    return [] if one == other else None
+
+
 def is_atom_list(term: Term) -> bool:
     return (
         isinstance(term, ErlList)
