@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from diffing.code_facts import ChildSpec, ModuleFacts, ReleaseCode
-from diffing.release import AppName, ModuleName
+from diffing.release import AppName, ModuleName, first_named
 from diffing.terms import Term
 
 ChangeKind = Literal["added", "removed", "changed"]
@@ -117,7 +117,4 @@ class ReleaseDiff:
     warnings: tuple[DiffWarning, ...] = ()
 
     def application(self, name: str) -> AppDiff | None:
-        for diff in self.applications:
-            if diff.name == name:
-                return diff
-        return None
+        return first_named(self.applications, name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from diffing.release import AppName, ModuleName, Release
+from diffing.release import AppName, ModuleName, Release, first_named
 from diffing.terms import Term
 
 ModuleKind = Literal["supervisor", "process", "special", "application", "library"]
@@ -112,10 +112,7 @@ class AppCode:
     priv_files: tuple[PrivFile, ...] = ()
 
     def module(self, name: str) -> ModuleFacts | None:
-        for facts in self.modules:
-            if facts.name == name:
-                return facts
-        return None
+        return first_named(self.modules, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +125,4 @@ class ReleaseCode:
     warnings: tuple[str, ...] = ()
 
     def application(self, name: str) -> AppCode | None:
-        for code in self.applications:
-            if code.name == name:
-                return code
-        return None
+        return first_named(self.applications, name)

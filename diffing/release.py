@@ -7,14 +7,28 @@ These mirror the records systools works on (``#release{}`` and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, NewType
+from typing import Literal, NewType, Protocol, TypeVar
 
 from diffing.terms import Term
 
 AppName = NewType("AppName", str)
 ModuleName = NewType("ModuleName", str)
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_NamedT = TypeVar("_NamedT", bound=_Named)
+
+
+def first_named(items: Iterable[_NamedT], name: str) -> _NamedT | None:
+    """The first item called ``name`` (systools' ``lists:keysearch``: first match wins)."""
+    return next((item for item in items if item.name == name), None)
+
 
 StartType = Literal["permanent", "transient", "temporary", "load", "none"]
 START_TYPES: tuple[StartType, ...] = ("permanent", "transient", "temporary", "load", "none")
@@ -42,10 +56,7 @@ class ReleaseSpec:
     path: Path
 
     def find(self, name: str) -> RelApplication | None:
-        for application in self.applications:
-            if application.name == name:
-                return application
-        return None
+        return first_named(self.applications, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +135,4 @@ class Release:
         return self.spec.vsn
 
     def application(self, name: str) -> Application | None:
-        for application in self.applications:
-            if application.name == name:
-                return application
-        return None
+        return first_named(self.applications, name)
