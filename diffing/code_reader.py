@@ -17,7 +17,6 @@ from pathlib import Path
 from diffing.beam import BeamFile, parse_beam
 from diffing.code_facts import (
     APPLICATION_BEHAVIOURS,
-    PROCESS_BEHAVIOURS,
     SUPERVISOR_BEHAVIOURS,
     AppCode,
     ModuleFacts,
@@ -139,11 +138,3 @@ def _sys_config(release: Release) -> Term | None:
     if not path.exists():
         return None  # anything else there (a directory) is an error, not "no config"
     return read_first_term_file(path)
-
-
-__all__ = [
-    "APPLICATION_BEHAVIOURS",
-    "PROCESS_BEHAVIOURS",
-    "read_application_code",
-    "read_release_code",
-]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from diffing.release import Application, AppName, ModuleName
-from diffing.terms import Atom, ErlList, Term, erl_list, erl_string
+from diffing.terms import Atom, Term, erl_list, erl_string
 from upgrade import instructions as ins
 from upgrade.lowering import lower_block
 from upgrade.order import dependency_blocks, is_dependency_instruction
@@ -281,5 +281,3 @@ def place_emulator_restarts(
         new_after.append(ins.RESTART_EMULATOR)
     return tuple(new_before), tuple(new_after)
 
-
-__all__ = ["ErlList", "translate_scripts"]
