@@ -59,12 +59,13 @@ def read_application_code(application: Application) -> tuple[AppCode | None, lis
     ebin = application.directory
     beams = [ebin / f"{module}.beam" for module in application.modules]
     present = [path for path in beams if path.is_file()]
+    present_set = set(present)
     if not present and (beams or not ebin.is_dir()):
         return None, []  # its code is not in the tree (an OTP app of a trimmed tree)
     warnings = [
         f"{path}: listed in {application.name}.app but missing"
         for path in beams
-        if path not in present
+        if path not in present_set
     ]
     facts = tuple(sorted((_module_facts(path) for path in present), key=lambda f: f.name))
     for module_facts in facts:
