@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from diffing.code_facts import ReleaseCode
 from diffing.compare import diff_releases
 from diffing.errors import InputError, TranslationError, UsageError
 from diffing.release import Appup, Release
@@ -45,11 +46,7 @@ class PlanRequest:
 
 def plan_release_upgrade(request: PlanRequest) -> UpgradePlan:
     """Diff OLD and NEW, plan every upgraded application, and translate the plan to a relup."""
-    old_release = load_release(request.old, request.lib_paths, request.erlang_root)
-    new_release = load_release(request.new, request.lib_paths, request.erlang_root)
-    names = applications_to_read(old_release, new_release)
-    old_code = load_release_code(request.old, request.lib_paths, request.erlang_root, names)
-    new_code = load_release_code(request.new, request.lib_paths, request.erlang_root, names)
+    old_code, new_code = read_release_pair(request)
     options = PlanOptions(
         fallback=request.fallback,
         regenerate=request.regenerate,
@@ -62,6 +59,16 @@ def plan_release_upgrade(request: PlanRequest) -> UpgradePlan:
     )
     plan = plan_upgrade(diff_releases(old_code, new_code), options)
     return replace(plan, relup=relup_of_plan(plan, new_code.release, old_code.release))
+
+
+def read_release_pair(request: PlanRequest) -> tuple[ReleaseCode, ReleaseCode]:
+    """OLD and NEW with the code of the applications that may differ between them."""
+    old_release = load_release(request.old, request.lib_paths, request.erlang_root)
+    new_release = load_release(request.new, request.lib_paths, request.erlang_root)
+    names = applications_to_read(old_release, new_release)
+    old_code = load_release_code(request.old, request.lib_paths, request.erlang_root, names)
+    new_code = load_release_code(request.new, request.lib_paths, request.erlang_root, names)
+    return old_code, new_code
 
 
 def applications_to_read(old: Release, new: Release) -> frozenset[str]:
@@ -150,14 +157,11 @@ def write_files(files: Sequence[tuple[Path, str]], force: bool = False) -> None:
 
 def check_release_appups(request: PlanRequest) -> tuple[CheckFinding, ...]:
     """What the appups in NEW miss against the diff, and whether they translate at all."""
-    old_release = load_release(request.old, request.lib_paths, request.erlang_root)
-    new_release = load_release(request.new, request.lib_paths, request.erlang_root)
-    names = applications_to_read(old_release, new_release)
-    old_code = load_release_code(request.old, request.lib_paths, request.erlang_root, names)
-    new_code = load_release_code(request.new, request.lib_paths, request.erlang_root, names)
+    old_code, new_code = read_release_pair(request)
     findings = list(check_appups(diff_releases(old_code, new_code)))
     try:
-        build_relup(new_release, [BaseRelease(old_release)], [BaseRelease(old_release)])
+        old = BaseRelease(old_code.release)
+        build_relup(new_code.release, [old], [old])
     except TranslationError as error:
         findings.append(CheckFinding("(relup)", None, "translation-fails", str(error)))
     return tuple(findings)
