@@ -59,10 +59,8 @@ def make_relup(
 
 def default_relup_path(new_source: str | Path, new: Release) -> Path:
     """Where ``relup relup`` writes by default: beside NEW's ``.rel`` (releases/VSN/relup)."""
-    if _is_tarball(str(new_source)):
-        raise UsageError("NEW is a tarball: say where to write the relup with -o FILE")
-    return new.spec.path.parent / "relup"
-
-
-def _is_tarball(source: str) -> bool:
-    return source.endswith((".tar.gz", ".tgz")) and Path(source).is_file()
+    directory = new.spec.path.parent
+    if not directory.is_dir():
+        # A tarball's paths name the packed file, which has no directory to write into.
+        raise UsageError(f"NEW ({new_source}) is packed: say where to write the relup with -o FILE")
+    return directory / "relup"

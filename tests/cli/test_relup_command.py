@@ -145,6 +145,9 @@ def test_tarball_new_needs_an_output(
             archive.add(child, arcname=child.name)
     status, _, err = _run(capsys, "relup", str(old), str(tarball))
     assert status == 2 and "-o" in err
+    # Also when the tarball is named with its version (TARBALL@VSN).
+    status, _, err = _run(capsys, "relup", str(old), f"{tarball}@1.1.0")
+    assert status == 2 and "-o" in err
     status, out, _ = _run(capsys, "relup", str(old), str(tarball), "-o", "-")
     assert status == 0 and "shop_audit" in out
 
