@@ -9,6 +9,7 @@ refuse); 2 usage error (including an existing file relup must not replace);
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -264,6 +265,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         status: int = arguments.handler(arguments)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (relup plan | head): not an error; keep Python's
+        # final flush from complaining about the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except RelupError as error:
         if arguments.traceback:
             traceback.print_exc()

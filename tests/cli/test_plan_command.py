@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -129,3 +131,14 @@ def test_write_needs_a_release_directory(
     shutil.copy(rel, lone)
     status, out, err = _run(capsys, "plan", str(old), str(lone), "-p", str(new / "lib"), "--write")
     assert status == 2 and "--write needs NEW to be a release directory" in err and out == ""
+
+
+def test_a_closed_pipe_is_not_an_error(plain_trees: tuple[Path, Path]) -> None:
+    """relup plan | head: the reader leaving early gives no error output."""
+    old, new = plain_trees
+    # `true` exits at once, long before relup writes: the write meets a closed pipe.
+    command = f"{sys.executable} -m relup.cli plan {old} {new} | true"
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, check=False
+    )
+    assert result.stderr == "" and result.returncode == 0
