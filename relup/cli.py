@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from relup import __version__
+from relup.cli_package import add_package_command
 from relup.errors import EXIT_FAILED, EXIT_OK, RelupError
 
 if TYPE_CHECKING:  # imported lazily at run time: plan's imports cost start-up time
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_relup_command(commands)
     _add_plan_command(commands)
     _add_check_command(commands)
+    add_package_command(commands)
     return parser
 
 
