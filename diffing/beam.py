@@ -5,14 +5,19 @@ each a 4-byte id, a 4-byte size and the data padded to a multiple of four.
 ``beam_lib:strip`` (relx's prod mode) writes beams gzipped (``1f 8b``);
 ``beam_lib`` reads those transparently and so do we.  Chunks read:
 
-* ``AtU8`` (or the latin-1 ``Atom`` of old compilers): the atom table, whose
-  first atom is the module name (a negative count means compact-encoded
-  name lengths, the newer layout);
+* ``AtU8`` (or the latin-1 ``Atom`` of old compilers): the atom table
+  (:mod:`diffing.beam_atoms`);
 * ``ExpT`` exports and ``ImpT`` imports, as atom-table indices;
-* ``Attr`` (merged per key as ``beam_lib`` does) and ``CInf``, both ETF;
+* ``Attr`` (merged per key as ``beam_lib`` does) and ``CInf``, both ETF
+  (:mod:`diffing.beam_terms`);
 * ``LitT``, only when asked: a zlib stream (raw bytes after a zero size)
   holding a count and size-prefixed terms;
 * ``Dbgi``/``Abst`` and ``Docs``: only whether they hold something.
+
+:func:`parse_beam` reads all of them.  Planning reads tens of thousands of
+beams and needs less: :func:`split_beam` then :func:`beam_code` (no ``CInf``,
+no debug-info probe, no merged attribute list), and :func:`beam_literals`
+for supervisors only.
 
 The MD5 is ``beam_lib:md5/1``'s, which is also ``Mod:module_info(md5)``: the
 data (no headers, no padding) of the chunks ``Atom AtU8 Code StrT ImpT ExpT
@@ -28,22 +33,24 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import groupby
 from pathlib import Path
 
-from diffing import etf
+from diffing import beam_terms, etf
+from diffing.beam_atoms import atom_table
 from diffing.errors import InputError, TermDecodeError
-from diffing.terms import Atom, ErlList, Term, term_order_key
+from diffing.terms import Atom, Term
 
 MD5_CHUNKS = ("Atom", "AtU8", "Code", "StrT", "ImpT", "ExpT", "FunT", "LitT", "Meta")
 MANDATORY_CHUNKS = ("Code", "StrT", "ImpT", "ExpT")
 _READ_CHUNKS = frozenset((*MD5_CHUNKS, "Attr", "CInf", "Dbgi", "Abst", "Docs"))
+_READ_CHUNK_NAMES = {name.encode("latin-1"): name for name in _READ_CHUNKS}
 _GZIP_MAGIC = b"\x1f\x8b"
 _FUN_ENTRY_SIZE = 24
 _FUN_KEPT_SIZE = 20
 _TRIPLE = struct.Struct(">III")
+_CHUNK_HEADER = struct.Struct(">4sI")
 # Enough for {debug_info_v1, Backend, {none, ...: two atoms of at most 1020 bytes.
 _DEBUG_INFO_PREFIX = 2100
 
@@ -78,6 +85,40 @@ class BeamFile:
     path: Path | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class BeamChunks:
+    """A beam split into chunks, nothing decoded yet: the first step of every read.
+
+    ``chunks`` holds the data of the chunks this module reads (each at most
+    once) and ``chunk_ids`` every chunk's id as found; ``literal_budget`` is
+    what is left of the decompression cap for ``LitT`` once a gzipped file
+    was inflated.
+    """
+
+    chunks: Mapping[str, bytes]
+    chunk_ids: tuple[bytes, ...]
+    gzipped: bool
+    literal_budget: int
+
+
+@dataclass(frozen=True, slots=True)
+class BeamCode:
+    """What planning needs from a beam: :class:`BeamFile`'s first fields, but
+    only whether there are attributes, not the merged list.
+
+    Reading only these skips ``CInf`` and the debug-info probe, and leaves
+    the literals to :func:`beam_literals`, asked for supervisors only.
+    """
+
+    module: str
+    md5: bytes
+    exports: frozenset[tuple[str, int]]
+    imported_modules: tuple[str, ...]
+    has_attributes: bool
+    vsn: Term | None
+    behaviours: tuple[str, ...]
+
+
 def read_beam(path: Path, *, literals: bool = False) -> BeamFile:
     """Read a ``.beam`` file (plain or gzipped).
 
@@ -107,36 +148,70 @@ def parse_beam(data: bytes, path: Path | None = None, *, literals: bool = False)
     ...
     diffing.errors.TermDecodeError: not a BEAM file: no FOR1...BEAM header
     """
+    beam = split_beam(data, path)
+    code = beam_code(beam, path)
+    chunks = beam.chunks
+    return BeamFile(
+        module=code.module,
+        md5=code.md5,
+        exports=code.exports,
+        imported_modules=code.imported_modules,
+        attributes=beam_terms.attributes(chunks.get("Attr"), path),
+        vsn=code.vsn,
+        behaviours=code.behaviours,
+        compile_info=beam_terms.optional_term(chunks.get("CInf"), "CInf", path),
+        literals=beam_literals(beam, path) if literals else None,
+        has_debug_info=_has_debug_info(chunks, path),
+        has_docs=bool(chunks.get("Docs")),
+        chunk_ids=tuple(chunk_id.decode("latin-1") for chunk_id in beam.chunk_ids),
+        gzipped=beam.gzipped,
+        path=path,
+    )
+
+
+def split_beam(data: bytes, path: Path | None = None) -> BeamChunks:
+    """Check the IFF layout of ``data`` (inflated first when gzipped) and find its chunks."""
     gzipped = data[:2] == _GZIP_MAGIC
     if gzipped:
         data = _gunzip(data, path)
     chunks, chunk_ids = _scan_chunks(data, path)
-    atoms = _atom_table(chunks, path)
     budget = etf.MAX_DECOMPRESSED - (len(data) if gzipped else 0)
-    attributes = _attributes(chunks.get("Attr"), path)
-    return BeamFile(
+    return BeamChunks(chunks, chunk_ids, gzipped, budget)
+
+
+def beam_code(beam: BeamChunks, path: Path | None = None) -> BeamCode:
+    """Decode what planning needs: atoms, attributes, MD5, exports and imports."""
+    chunks = beam.chunks
+    atoms = atom_table(chunks, path)
+    has_attributes, vsn, behaviours = beam_terms.attribute_facts(chunks.get("Attr"), path)
+    return BeamCode(
         module=atoms[0],
         md5=_md5(chunks, path),
-        exports=frozenset(
-            (atoms[name - 1], arity)
-            for name, arity, _ in _index_triples(chunks, "ExpT", atoms, path)
-        ),
-        imported_modules=tuple(
-            sorted(
-                {atoms[module - 1] for module, _, _ in _index_triples(chunks, "ImpT", atoms, path)}
-            )
-        ),
-        attributes=attributes,
-        vsn=_attribute(attributes, "vsn"),
-        behaviours=_behaviours(attributes),
-        compile_info=_optional_term(chunks.get("CInf"), "CInf", path),
-        literals=_literals(chunks.get("LitT"), path, budget) if literals else None,
-        has_debug_info=_has_debug_info(chunks, path),
-        has_docs=bool(chunks.get("Docs")),
-        chunk_ids=chunk_ids,
-        gzipped=gzipped,
-        path=path,
+        exports=_exports(chunks, atoms, path),
+        imported_modules=_imported_modules(chunks, atoms, path),
+        has_attributes=has_attributes,
+        vsn=vsn,
+        behaviours=behaviours,
     )
+
+
+def _exports(
+    chunks: Mapping[str, bytes], atoms: tuple[str, ...], path: Path | None
+) -> frozenset[tuple[str, int]]:
+    rows = _index_rows(chunks, "ExpT", atoms, path)
+    return frozenset([(atoms[name - 1], arity) for name, arity, _ in rows])
+
+
+def _imported_modules(
+    chunks: Mapping[str, bytes], atoms: tuple[str, ...], path: Path | None
+) -> tuple[str, ...]:
+    rows = _index_rows(chunks, "ImpT", atoms, path)
+    return tuple(sorted({atoms[module - 1] for module, _, _ in rows}))
+
+
+def beam_literals(beam: BeamChunks, path: Path | None = None) -> tuple[Term, ...]:
+    """The decoded literal table (``LitT``); empty when there is none."""
+    return beam_terms.literals(beam.chunks.get("LitT"), path, beam.literal_budget)
 
 
 def _fail(path: Path | None, where: str, message: str) -> TermDecodeError:
@@ -156,117 +231,71 @@ def _gunzip(data: bytes, path: Path | None) -> bytes:
     return inflated
 
 
-def _scan_chunks(data: bytes, path: Path | None) -> tuple[dict[str, bytes], tuple[str, ...]]:
-    """The data of the chunks we read, by id, and every chunk id in file order."""
+def _scan_chunks(data: bytes, path: Path | None) -> tuple[dict[str, bytes], tuple[bytes, ...]]:
+    """The data of the chunks we read, by id, and every chunk id (raw) in file order."""
     if len(data) < 12 or data[:4] != b"FOR1" or data[8:12] != b"BEAM":
         raise TermDecodeError(path, "not a BEAM file: no FOR1...BEAM header")
     end = 8 + int.from_bytes(data[4:8], "big")
     if end > len(data):
         raise _fail(path, "BEAM header", f"form size says {end} bytes, the file has {len(data)}")
     chunks: dict[str, bytes] = {}
-    ids: list[str] = []
-    for chunk_id, start, size in _chunk_headers(data, end, path):
-        ids.append(chunk_id)
-        if chunk_id in _READ_CHUNKS:
-            if chunk_id in chunks:
-                raise _fail(path, f"{chunk_id} chunk", f"appears twice (again at byte {start - 8})")
-            chunks[chunk_id] = data[start : start + size]
+    ids: list[bytes] = []
+    position = 12
+    while position < end:  # one loop, no helper calls: it runs for every chunk of every beam
+        if position + 8 > end:
+            raise _fail(path, "BEAM file", f"truncated chunk header at byte {position}")
+        raw_id, size = _CHUNK_HEADER.unpack_from(data, position)
+        start = position + 8
+        if start + size > end:
+            chunk_id = raw_id.decode("latin-1")
+            where = f"{chunk_id if chunk_id.isprintable() else repr(chunk_id)} chunk"
+            raise _fail(path, where, f"size {size} at byte {position} runs past the end ({end})")
+        ids.append(raw_id)
+        read_as = _READ_CHUNK_NAMES.get(raw_id)
+        if read_as is not None:
+            if read_as in chunks:
+                raise _fail(path, f"{read_as} chunk", f"appears twice (again at byte {position})")
+            chunks[read_as] = data[start : start + size]
+        # The last chunk may lack its padding; beam_lib accepts that.
+        position = start + (size + 3) // 4 * 4
     return chunks, tuple(ids)
 
 
-def _chunk_headers(data: bytes, end: int, path: Path | None) -> Iterator[tuple[str, int, int]]:
-    position = 12
-    while position < end:
-        if position + 8 > end:
-            raise _fail(path, "BEAM file", f"truncated chunk header at byte {position}")
-        chunk_id = data[position : position + 4].decode("latin-1")
-        size = int.from_bytes(data[position + 4 : position + 8], "big")
-        start = position + 8
-        if start + size > end:
-            where = f"{chunk_id if chunk_id.isprintable() else repr(chunk_id)} chunk"
-            raise _fail(path, where, f"size {size} at byte {position} runs past the end ({end})")
-        yield chunk_id, start, size
-        # The last chunk may lack its padding; beam_lib accepts that.
-        position = start + (size + 3) // 4 * 4
-
-
-def _atom_table(chunks: dict[str, bytes], path: Path | None) -> tuple[str, ...]:
-    """Atom names; index ``i`` of the chunk is ``atoms[i - 1]``."""
-    chunk_id, encoding = ("AtU8", "utf-8") if "AtU8" in chunks else ("Atom", "latin-1")
-    if chunk_id not in chunks:
-        raise TermDecodeError(path, "BEAM file: no atom table (AtU8 or Atom chunk)")
-    data = chunks[chunk_id]
-    where = f"{chunk_id} chunk"
-    if len(data) < 4:
-        raise _fail(path, where, f"truncated at byte {len(data)}")
-    count = int.from_bytes(data[:4], "big", signed=True)
-    if count == 0:
-        raise _fail(path, where, "no atoms, so no module name")
-    spans = _atom_spans(data, abs(count), count < 0, path, where)
-    try:
-        return tuple(data[start:end].decode(encoding) for start, end in spans)
-    except UnicodeDecodeError as error:
-        raise _fail(path, where, f"an atom is not {encoding}") from error
-
-
-def _atom_spans(
-    data: bytes, count: int, compact: bool, path: Path | None, where: str
-) -> list[tuple[int, int]]:
-    spans = []
-    position = 4
-    for _ in range(count):
-        if position >= len(data):
-            raise _fail(path, where, f"truncated at byte {position}")
-        if compact:
-            size, position = _compact_length(data, position, path, where)
-        else:
-            size = data[position]
-            position += 1
-        spans.append((position, position + size))
-        position += size
-    if position != len(data):
-        raise _fail(path, where, f"{len(data)} bytes do not hold exactly {count} atoms")
-    return spans
-
-
-def _compact_length(data: bytes, position: int, path: Path | None, where: str) -> tuple[int, int]:
-    # Compact term encoding with tag u: one byte for values below 16, two
-    # bytes (3 high bits in the first) below 2048, which covers 255 characters.
-    first = data[position]
-    if first & 0x07 != 0:
-        raise _fail(path, where, f"atom length with tag {first & 0x07} at byte {position}")
-    if first & 0x08 == 0:
-        return first >> 4, position + 1
-    if first & 0x10 or position + 1 >= len(data):
-        raise _fail(path, where, f"unsupported atom length encoding at byte {position}")
-    return ((first & 0xE0) << 3) | data[position + 1], position + 2
-
-
-def _index_triples(
-    chunks: dict[str, bytes], chunk_id: str, atoms: tuple[str, ...], path: Path | None
+def _index_rows(
+    chunks: Mapping[str, bytes], chunk_id: str, atoms: tuple[str, ...], path: Path | None
 ) -> list[tuple[int, int, int]]:
     """The rows of ``ExpT`` (function, arity, label) or ``ImpT`` (module,
     function, arity), with 1-based atom indices checked against ``atoms``."""
-    where = f"{chunk_id} chunk"
     data = chunks.get(chunk_id)
     if data is None:
         raise _fail(path, "BEAM file", f"no {chunk_id} chunk")
     if len(data) < 4:
-        raise _fail(path, where, f"truncated at byte {len(data)}")
+        raise _fail(path, f"{chunk_id} chunk", f"truncated at byte {len(data)}")
     count = int.from_bytes(data[:4], "big")
     if len(data) != 4 + 12 * count:
-        raise _fail(path, where, f"{len(data)} bytes do not hold exactly {count} entries")
+        message = f"{len(data)} bytes do not hold exactly {count} entries"
+        raise _fail(path, f"{chunk_id} chunk", message)
     rows: list[tuple[int, int, int]] = list(_TRIPLE.iter_unpack(data[4:]))
+    # Checked a column at a time (min and max run in C); row by row only to name the culprit.
     atom_columns = 2 if chunk_id == "ImpT" else 1
-    for number, row in enumerate(rows):
-        for index in row[:atom_columns]:
-            if not 1 <= index <= len(atoms):
-                at = 4 + 12 * number
-                raise _fail(path, where, f"atom index {index} out of range at byte {at}")
+    for column in range(atom_columns if rows else 0):
+        indices = [row[column] for row in rows]
+        if min(indices) < 1 or max(indices) > len(atoms):
+            _raise_bad_index(rows, atom_columns, len(atoms), path, f"{chunk_id} chunk")
     return rows
 
 
-def _md5(chunks: dict[str, bytes], path: Path | None) -> bytes:
+def _raise_bad_index(
+    rows: list[tuple[int, int, int]], atom_columns: int, atoms: int, path: Path | None, where: str
+) -> None:
+    for number, row in enumerate(rows):
+        for index in row[:atom_columns]:
+            if not 1 <= index <= atoms:
+                at = 4 + 12 * number
+                raise _fail(path, where, f"atom index {index} out of range at byte {at}")
+
+
+def _md5(chunks: Mapping[str, bytes], path: Path | None) -> bytes:
     for chunk_id in MANDATORY_CHUNKS:
         if chunk_id not in chunks:
             raise _fail(path, "BEAM file", f"no {chunk_id} chunk")
@@ -291,126 +320,7 @@ def _without_fun_uniq(data: bytes) -> bytes:
     return b"".join(parts)
 
 
-def _optional_term(data: bytes | None, chunk_id: str, path: Path | None) -> Term | None:
-    if data is None:
-        return None
-    return etf.decode_term(data, path=path, context=f"{chunk_id} chunk")
-
-
-def _attributes(data: bytes | None, path: Path | None) -> Term | None:
-    """The attribute list merged as ``beam_lib`` merges it: sorted by key (stably),
-    one entry per key, the values of its ``{Key, Value}`` tuples appended."""
-    term = _optional_term(data, "Attr", path)
-    if term is None:
-        return None
-    if not isinstance(term, ErlList) or term.tail is not None:
-        raise _fail(path, "Attr chunk", "not a list")
-    entries = [entry for entry in term.items if isinstance(entry, tuple) and entry]
-    if len(entries) != len(term.items):
-        raise _fail(path, "Attr chunk", "an attribute is not a tuple")
-    try:
-        ordered = sorted(entries, key=lambda entry: term_order_key(entry[0]))
-        groups = [(key, list(group)) for key, group in groupby(ordered, lambda entry: entry[0])]
-    except RecursionError as error:
-        raise _fail(path, "Attr chunk", "an attribute key is nested too deeply") from error
-    return ErlList(
-        tuple(
-            (key, _append([entry[1] for entry in group if len(entry) == 2], path))
-            for key, group in groups
-        )
-    )
-
-
-def _append(values: list[Term], path: Path | None) -> Term:
-    # lists:append/1: every value but the last must be a proper list; the last
-    # one becomes the tail (so a single value is returned as it is).
-    if not values:
-        return ErlList()
-    items: list[Term] = []
-    for value in values[:-1]:
-        if not isinstance(value, ErlList) or value.tail is not None:
-            raise _fail(path, "Attr chunk", "attribute values of one key are not lists")
-        items.extend(value.items)
-    return ErlList(tuple(items), values[-1]) if items else values[-1]
-
-
-def _attribute(attributes: Term | None, name: str) -> Term | None:
-    if not isinstance(attributes, ErlList):
-        return None
-    for entry in attributes.items:
-        if isinstance(entry, tuple) and entry[0] == Atom(name):
-            return entry[1]
-    return None
-
-
-def _behaviours(attributes: Term | None) -> tuple[str, ...]:
-    names: set[str] = set()
-    for spelling in ("behaviour", "behavior"):
-        value = _attribute(attributes, spelling)
-        if isinstance(value, ErlList):
-            names.update(item.name for item in value.items if isinstance(item, Atom))
-    return tuple(sorted(names))
-
-
-def _literals(data: bytes | None, path: Path | None, budget: int) -> tuple[Term, ...]:
-    if data is None:
-        return ()
-    where = "LitT chunk"
-    if len(data) < 4:
-        raise _fail(path, where, f"truncated at byte {len(data)}")
-    size = int.from_bytes(data[:4], "big")
-    table = data[4:] if size == 0 else _inflate_literals(data, size, budget, path)
-    budget -= size
-    if len(table) < 4:
-        raise _fail(path, where, f"table truncated at byte {len(table)}")
-    count = int.from_bytes(table[:4], "big")
-    if count > (len(table) - 4) // 5:
-        raise _fail(path, where, f"{count} literals cannot fit in {len(table)} bytes")
-    literals: list[Term] = []
-    position = 4
-    for index in range(count):
-        if position + 4 > len(table):
-            raise _fail(path, where, f"table truncated at byte {position}")
-        length = int.from_bytes(table[position : position + 4], "big")
-        encoded = table[position + 4 : position + 4 + length]
-        if len(encoded) != length:
-            raise _fail(path, where, f"literal {index} truncated at byte {len(table)}")
-        literals.append(_literal(encoded, index, path, budget))
-        budget -= _inflated_size(encoded)
-        position += 4 + length
-    return tuple(literals)
-
-
-def _inflate_literals(data: bytes, size: int, budget: int, path: Path | None) -> bytes:
-    where = "LitT chunk"
-    if size > budget:
-        raise _fail(path, where, f"claims {size} bytes, more than the {budget} allowed")
-    inflater = zlib.decompressobj()
-    try:
-        table = inflater.decompress(data[4:], size + 1)
-    except zlib.error as error:
-        raise _fail(path, where, f"cannot decompress ({error})") from error
-    if len(table) != size or not inflater.eof:
-        raise _fail(path, where, f"inflates to {len(table)} bytes, not {size}, or is truncated")
-    return table
-
-
-def _literal(encoded: bytes, index: int, path: Path | None, budget: int) -> Term:
-    context = f"LitT chunk: literal {index}"
-    if encoded[:1] == bytes([etf.VERSION_BYTE]):
-        limit = max(budget, 0)
-        return etf.decode_term(encoded, path=path, context=context, max_decompressed=limit)
-    # Some writers store literals without the version byte.
-    return etf.decode_bare_term(encoded, path=path, context=context)
-
-
-def _inflated_size(encoded: bytes) -> int:
-    if encoded[:2] == bytes([etf.VERSION_BYTE, etf.COMPRESSED_TAG]) and len(encoded) >= 6:
-        return int.from_bytes(encoded[2:6], "big")
-    return 0
-
-
-def _has_debug_info(chunks: dict[str, bytes], path: Path | None) -> bool:
+def _has_debug_info(chunks: Mapping[str, bytes], path: Path | None) -> bool:
     """Whether ``Dbgi`` (or the older ``Abst``) holds code, not just ``{none, Options}``."""
     if chunks.get("Abst"):
         return True

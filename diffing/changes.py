@@ -109,12 +109,27 @@ class DiffWarning:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsolidationDiff:
+    """How a mix release's consolidated protocols changed (both releases have them).
+
+    ``modules`` compares ``releases/VSN/consolidated`` of OLD and NEW; the same
+    modules' changes in the applications' ebin directories are left out of the
+    application diffs, since the consolidated beams are the ones that run.
+    """
+
+    old_directory: str  # relative to the release root: releases/0.1.0/consolidated
+    new_directory: str
+    modules: tuple[ModuleChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ReleaseDiff:
     old: ReleaseCode
     new: ReleaseCode
     erts: tuple[str, str] | None  # (old, new) when the ERTS version changed
     applications: tuple[AppDiff, ...]
     warnings: tuple[DiffWarning, ...] = ()
+    consolidated: ConsolidationDiff | None = None  # None unless both have consolidated/
 
     def application(self, name: str) -> AppDiff | None:
         return first_named(self.applications, name)

@@ -46,6 +46,9 @@ class ChildSpec:
     modules: tuple[ModuleName, ...] | Literal["dynamic"] | None
     literal: bool
     term: Term
+    # Elixir's shorthand (``Mod`` or ``{Mod, Arg}``): the spec is ``Mod.child_spec(Arg)``,
+    # id and modules by convention ``Mod``; only Elixir's Supervisor functions take it.
+    elixir_shorthand: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,32 @@ class AppCode:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsolidatedCode:
+    """A mix release's consolidated protocols: ``releases/VSN/consolidated/*.beam``.
+
+    The boot script puts this directory first on the code path, so these
+    modules shadow the unconsolidated protocol modules of the same name in the
+    applications' ebin directories.  ``directory`` is relative to the release
+    root, ``/``-separated (``releases/0.1.0/consolidated``).
+    """
+
+    directory: str
+    modules: tuple[ModuleFacts, ...]
+
+    @property
+    def version_directory(self) -> str:
+        """The name of the ``releases/`` subdirectory holding it (the release version)."""
+        return self.directory.split("/")[-2]
+
+    @property
+    def names(self) -> frozenset[ModuleName]:
+        return frozenset(module.name for module in self.modules)
+
+    def module(self, name: str) -> ModuleFacts | None:
+        return first_named(self.modules, name)
+
+
+@dataclass(frozen=True, slots=True)
 class ReleaseCode:
     """A release with the code of every application that has its beams in the tree."""
 
@@ -123,6 +152,7 @@ class ReleaseCode:
     applications: tuple[AppCode, ...]
     sys_config: Term | None = None
     warnings: tuple[str, ...] = ()
+    consolidated: ConsolidatedCode | None = None  # a mix release's protocols, if any
 
     def application(self, name: str) -> AppCode | None:
         return first_named(self.applications, name)

@@ -10,11 +10,14 @@ ones to read.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+import os
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
-from diffing.beam import BeamFile, parse_beam
+from diffing.beam import BeamChunks, BeamCode, beam_code, beam_literals, split_beam
+from diffing.beam_files import beam_paths, read_file, regular_file_size
 from diffing.code_facts import (
     APPLICATION_BEHAVIOURS,
     SUPERVISOR_BEHAVIOURS,
@@ -24,7 +27,7 @@ from diffing.code_facts import (
     ReleaseCode,
     SupervisorFacts,
 )
-from diffing.errors import InputError
+from diffing.errors import InputError, TermDecodeError
 from diffing.release import Application, ModuleName, Release
 from diffing.supervisor_specs import supervisor_facts
 from diffing.term_reader import read_first_term_file
@@ -39,35 +42,57 @@ _INFERRED: tuple[tuple[str, set[tuple[str, int]], set[tuple[str, int]]], ...] = 
     ("application", {("start", 2), ("stop", 1)}, set()),
 )
 
+# Beams read before, by file name: their bytes and facts.  An unchanged module
+# is usually the same bytes in OLD and NEW, so with OLD's memo NEW's copy is
+# compared, not decoded (see diffing.code_pair).
+BeamMemo = dict[str, tuple[bytes, ModuleFacts]]
+
+
+AppRead = tuple[AppCode | None, list[str]]
+
 
 def read_release_code(release: Release, applications: Collection[str] | None = None) -> ReleaseCode:
     """The code of ``release``'s applications (all, or those named), and its sys.config."""
+    reads = (
+        read_application_code(application)
+        for application in release.applications
+        if applications is None or application.name in applications
+    )
+    return release_code(release, reads)
+
+
+def release_code(release: Release, reads: Iterable[AppRead]) -> ReleaseCode:
+    """The release's code from its applications' reads, in release order, and its sys.config
+    (read last, once the applications are)."""
     codes: list[AppCode] = []
     warnings: list[str] = []
-    for application in release.applications:
-        if applications is not None and application.name not in applications:
-            continue
-        code, app_warnings = read_application_code(application)
+    for code, app_warnings in reads:
         if code is not None:
             codes.append(code)
         warnings.extend(app_warnings)
-    return ReleaseCode(release, tuple(codes), _sys_config(release), tuple(warnings))
+    return ReleaseCode(release, tuple(codes), sys_config(release), tuple(warnings))
 
 
-def read_application_code(application: Application) -> tuple[AppCode | None, list[str]]:
-    """An application's module facts, or None when its beams are not there."""
+def read_application_code(application: Application, memo: BeamMemo | None = None) -> AppRead:
+    """An application's module facts, or None when its beams are not there.
+
+    A beam whose bytes are those ``memo`` holds under its file name gets the
+    facts found there; every beam read is put in ``memo``.
+    """
     ebin = application.directory
-    beams = [ebin / f"{module}.beam" for module in application.modules]
-    present = [path for path in beams if path.is_file()]
-    present_set = set(present)
+    beams = beam_paths(ebin, application.modules)
+    sizes = [regular_file_size(path) for path in beams]
+    present = [(path, size) for path, size in zip(beams, sizes, strict=True) if size is not None]
     if not present and (beams or not ebin.is_dir()):
         return None, []  # its code is not in the tree (an OTP app of a trimmed tree)
     warnings = [
         f"{path}: listed in {application.name}.app but missing"
-        for path in beams
-        if path not in present_set
+        for path, size in zip(beams, sizes, strict=True)
+        if size is None
     ]
-    facts = tuple(sorted((_module_facts(path) for path in present), key=lambda f: f.name))
+    facts = tuple(
+        sorted((_module_facts(path, size, memo) for path, size in present), key=lambda f: f.name)
+    )
     for module_facts in facts:
         if module_facts.behaviours_inferred and module_facts.behaviours:
             warnings.append(
@@ -78,44 +103,67 @@ def read_application_code(application: Application) -> tuple[AppCode | None, lis
     return AppCode(application.name, application.vsn, facts, priv), warnings
 
 
-def _module_facts(path: Path) -> ModuleFacts:
+def _module_facts(path: str, size: int, memo: BeamMemo | None) -> ModuleFacts:
     try:
-        data = path.read_bytes()
+        data = read_file(path, size)
     except OSError as error:
         raise InputError(path, f"cannot read: {error.strerror or error}") from error
-    beam = parse_beam(data, path)
-    behaviours, inferred = _behaviours(beam)
-    is_supervisor = bool(set(behaviours) & SUPERVISOR_BEHAVIOURS)
-    inline = not is_supervisor and _starts_inline_supervisor(beam, behaviours)
+    if memo is None:
+        return _decoded(data, path)
+    name = os.path.basename(path)
+    earlier = memo.get(name)
+    known = earlier[1] if earlier is not None and earlier[0] == data else None
+    facts = known if known is not None else _decoded(data, path)
+    memo[name] = (data, facts)
+    return facts
+
+
+def _decoded(data: bytes, path: str) -> ModuleFacts:
+    try:
+        beam = split_beam(data)
+        return _facts_of(beam, beam_code(beam))
+    except TermDecodeError as error:
+        # Decoded without the path (a Path per beam costs more than the rest of
+        # the bookkeeping); the error names the file now.
+        raise TermDecodeError(Path(path), error.message) from error
+
+
+def _facts_of(beam: BeamChunks, code: BeamCode) -> ModuleFacts:
+    behaviours, inferred = _behaviours(code)
+    is_supervisor = not SUPERVISOR_BEHAVIOURS.isdisjoint(behaviours)
+    inline = not is_supervisor and _starts_inline_supervisor(code, behaviours)
     supervisor: SupervisorFacts | None = None
     if is_supervisor or inline:
-        literals = parse_beam(data, path, literals=True).literals or ()
-        supervisor = replace(supervisor_facts(literals, beam.module), elixir_inline=inline)
+        literals = beam_literals(beam)
+        supervisor = replace(supervisor_facts(literals, code.module), elixir_inline=inline)
+    module = code.module
+    # Sorted already, as imported_modules is (ModuleName is a str at run time).
+    calls = tuple([name for name in code.imported_modules if name != module])
     return ModuleFacts(
-        name=ModuleName(beam.module),
-        md5=beam.md5,
-        vsn=beam.vsn,
+        name=ModuleName(module),
+        md5=code.md5,
+        vsn=code.vsn,
         behaviours=behaviours,
         behaviours_inferred=inferred,
-        exports=frozenset(beam.exports),
-        calls=tuple(sorted(ModuleName(m) for m in beam.imported_modules if m != beam.module)),
+        exports=code.exports,
+        calls=cast(tuple[ModuleName, ...], calls),
         supervisor=supervisor,
     )
 
 
-def _starts_inline_supervisor(beam: BeamFile, behaviours: tuple[str, ...]) -> bool:
+def _starts_inline_supervisor(beam: BeamCode, behaviours: tuple[str, ...]) -> bool:
     # Elixir's Supervisor.start_link(children, opts) in an application callback
     # starts a supervisor whose callback is Supervisor.Default, not this module:
     # {update, M, supervisor} cannot reach it, so its literal specs are kept
     # to plan start_child/terminate_child instead.
-    return "Elixir.Supervisor" in beam.imported_modules and bool(
-        set(behaviours) & APPLICATION_BEHAVIOURS
+    return "Elixir.Supervisor" in beam.imported_modules and not APPLICATION_BEHAVIOURS.isdisjoint(
+        behaviours
     )
 
 
-def _behaviours(beam: BeamFile) -> tuple[tuple[str, ...], bool]:
-    if beam.attributes is not None:
-        return tuple(sorted(beam.behaviours)), False
+def _behaviours(beam: BeamCode) -> tuple[tuple[str, ...], bool]:
+    if beam.has_attributes:
+        return beam.behaviours, False  # sorted already
     exports = set(beam.exports)
     for behaviour, required, excluded in _INFERRED:
         if required <= exports and not (excluded & exports):
@@ -134,7 +182,8 @@ def _priv_files(priv: Path) -> tuple[PrivFile, ...]:
     return tuple(files)
 
 
-def _sys_config(release: Release) -> Term | None:
+def sys_config(release: Release) -> Term | None:
+    """The first term of the release's ``sys.config``, None when there is none."""
     path = release.spec.path.parent / "sys.config"
     if not path.exists():
         return None  # anything else there (a directory) is an error, not "no config"

@@ -16,17 +16,22 @@ compares ``.rel`` files):
   mod, start_phases, registered, env);
 * ``sys.config``: per application and parameter; where a value changed, the
   paths inside it that changed (deepdiff, inside :func:`_config_paths` only);
-* ``priv/`` files by SHA-256.
+* ``priv/`` files by SHA-256;
+* a mix release's consolidated protocols (``releases/VSN/consolidated``), when
+  both releases have them: compared like modules, and the same-named modules
+  of the applications' ebin directories (which they shadow) are left out of
+  the application diffs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from diffing.changes import (
     AppDiff,
     ChildChange,
     ConfigChange,
+    ConsolidationDiff,
     DiffWarning,
     KeyChange,
     ModuleChange,
@@ -46,16 +51,21 @@ def diff_releases(old: ReleaseCode, new: ReleaseCode) -> ReleaseDiff:
     old_names = {app.name for app in old.release.spec.applications}
     new_names = {app.name for app in new.release.spec.applications}
     order = [app.name for app in new.release.applications] + sorted(old_names - new_names)
-    applications = tuple(_app_diff(name, old, new) for name in order)
-    warnings = tuple(
+    consolidated = _consolidation_diff(old, new)
+    shadowed = _shadowed_modules(old, new) if consolidated is not None else frozenset()
+    applications = tuple(_app_diff(name, old, new, shadowed) for name in order)
+    warnings = [
         DiffWarning("code-reading", None, message) for message in (*old.warnings, *new.warnings)
-    )
+    ]
+    warnings.extend(_consolidation_warnings(old, new))
     old_erts, new_erts = old.release.spec.erts_vsn, new.release.spec.erts_vsn
     erts = None if old_erts == new_erts else (old_erts, new_erts)
-    return ReleaseDiff(old, new, erts, applications, warnings)
+    return ReleaseDiff(old, new, erts, applications, tuple(warnings), consolidated)
 
 
-def _app_diff(name: AppName, old: ReleaseCode, new: ReleaseCode) -> AppDiff:
+def _app_diff(
+    name: AppName, old: ReleaseCode, new: ReleaseCode, shadowed: Collection[str]
+) -> AppDiff:
     old_app, new_app = old.release.application(name), new.release.application(name)
     if old_app is None:
         assert new_app is not None
@@ -64,7 +74,9 @@ def _app_diff(name: AppName, old: ReleaseCode, new: ReleaseCode) -> AppDiff:
         return AppDiff(name, "removed", old_app.vsn, None)
     status = "unchanged" if old_app.vsn == new_app.vsn else "upgraded"
     old_code, new_code = old.application(name), new.application(name)
-    modules = _module_changes(old_code, new_code)
+    modules = tuple(
+        change for change in _module_changes(old_code, new_code) if change.module not in shadowed
+    )
     return AppDiff(
         name,
         status,  # type: ignore[arg-type]
@@ -81,8 +93,14 @@ def _app_diff(name: AppName, old: ReleaseCode, new: ReleaseCode) -> AppDiff:
 def _module_changes(old: AppCode | None, new: AppCode | None) -> tuple[ModuleChange, ...]:
     if old is None or new is None:
         return ()
-    before = {facts.name: facts for facts in old.modules}
-    after = {facts.name: facts for facts in new.modules}
+    return _compare_modules(old.modules, new.modules)
+
+
+def _compare_modules(
+    old: Sequence[ModuleFacts], new: Sequence[ModuleFacts]
+) -> tuple[ModuleChange, ...]:
+    before = {facts.name: facts for facts in old}
+    after = {facts.name: facts for facts in new}
     changes: list[ModuleChange] = []
     for name in sorted(before.keys() | after.keys()):
         was, now = before.get(name), after.get(name)
@@ -95,6 +113,36 @@ def _module_changes(old: AppCode | None, new: AppCode | None) -> tuple[ModuleCha
         elif was.vsn != now.vsn:
             changes.append(ModuleChange(name, "changed", was, now, vsn_only=True))
     return tuple(changes)
+
+
+def _consolidation_diff(old: ReleaseCode, new: ReleaseCode) -> ConsolidationDiff | None:
+    if old.consolidated is None or new.consolidated is None:
+        return None
+    modules = _compare_modules(old.consolidated.modules, new.consolidated.modules)
+    return ConsolidationDiff(old.consolidated.directory, new.consolidated.directory, modules)
+
+
+def _shadowed_modules(old: ReleaseCode, new: ReleaseCode) -> frozenset[str]:
+    names: set[str] = set()
+    for code in (old, new):
+        if code.consolidated is not None:
+            names.update(code.consolidated.names)
+    return frozenset(names)
+
+
+def _consolidation_warnings(old: ReleaseCode, new: ReleaseCode) -> list[DiffWarning]:
+    if (old.consolidated is None) == (new.consolidated is None):
+        return []
+    only = "OLD" if old.consolidated is not None else "NEW"
+    return [
+        DiffWarning(
+            "protocols-consolidated-once",
+            None,
+            f"only {only} has consolidated protocols (releases/VSN/consolidated): a hot "
+            "upgrade cannot switch between consolidated and unconsolidated protocols, so "
+            "they are left as they run; restart the node to change that",
+        )
+    ]
 
 
 def _child_changes(old: AppCode | None, new: AppCode | None) -> tuple[ChildChange, ...]:

@@ -17,6 +17,9 @@ Terms come back as :mod:`diffing.terms` values:
 
 ``decode_term`` wants the version byte 131 first and takes the zlib form
 (tag 80) too; ``decode_bare_term`` reads a term without the version byte.
+Both try :func:`diffing.etf_common.common_term` first, a faster decoder for
+the usual small shapes that leaves anything else (errors included) to the
+full decoder here.
 Bytes after the term are ignored, as ``binary_to_term/1`` ignores them.
 
 The decoder is iterative (open containers sit on an explicit stack), so deep
@@ -41,6 +44,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from diffing.errors import TermDecodeError
+from diffing.etf_common import common_term
 from diffing.terms import NIL, Atom, BitString, ErlList, ErlMap, OpaqueTerm, Term
 
 VERSION_BYTE = 131
@@ -59,6 +63,8 @@ _UINT16 = struct.Struct(">H")
 _UINT32 = struct.Struct(">I")
 _INT32 = struct.Struct(">i")
 _DOUBLE = struct.Struct(">d")
+_VERSION = bytes([VERSION_BYTE])
+_COMPRESSED = bytes([COMPRESSED_TAG])
 
 
 def decode_term(
@@ -82,8 +88,12 @@ def decode_term(
     >>> decode_term(bytes([131, 104, 2, 119, 2, 111, 107, 97, 7]))
     (Atom('ok'), 7)
     """
+    if data[:1] == _VERSION and data[1:2] != _COMPRESSED:
+        common = common_term(data, 1)
+        if common is not None:
+            return common
     decoder = _versioned(data, path, context)
-    if data[1:2] != bytes([COMPRESSED_TAG]):
+    if data[1:2] != _COMPRESSED:
         return decoder.term()
     decoder.position = 2
     size = decoder.unpack(_UINT32)
@@ -103,6 +113,9 @@ def decode_term(
 
 def decode_bare_term(data: bytes, *, path: Path | None = None, context: str = "term") -> Term:
     """Decode a term written without the version byte (its first byte is a tag)."""
+    common = common_term(data, 0)
+    if common is not None:
+        return common
     return _Decoder(data, path, context).term()
 
 

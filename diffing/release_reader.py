@@ -25,21 +25,28 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from diffing.app_order import order_applications
 from diffing.app_resolution import collect_applications
 from diffing.app_search import build_search_path
 from diffing.code_facts import ReleaseCode
+from diffing.code_pair import read_code_pair
 from diffing.code_reader import read_release_code
+from diffing.consolidated import with_consolidated
 from diffing.erlang_install import ERL_ROOT_VARIABLE, find_erlang_root
 from diffing.errors import InputError, ReleaseError, TermSyntaxError
 from diffing.generated import starts_with_marker
+from diffing.progress import Progress
 from diffing.rel_check import check_release_term
 from diffing.release import Application, Appup, Release
 from diffing.release_sources import RELEASE_FILE_SUFFIXES, LocatedRelease, open_release_source
 from diffing.term_reader import parse_first_term, read_term_text
 from diffing.terms import Atom, ErlList, Term, as_text, erl_string
+from diffing.workers import submit
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 _COMMENT = re.compile(r"%[^\n]*")
 
@@ -91,6 +98,47 @@ def load_release_code(
     return replace(code, release=release)
 
 
+def load_release_pair(
+    old: str | Path,
+    new: str | Path,
+    lib_paths: Sequence[str | Path] = (),
+    erlang_root: Path | Literal["auto"] | None = "auto",
+    pool: ProcessPoolExecutor | None = None,
+) -> tuple[Release, Release]:
+    """:func:`load_release` of OLD, then of NEW; NEW in a worker of ``pool``, meanwhile.
+
+    When the worker fails, NEW is read here, after OLD, so the error is the
+    one the two plain calls raise.
+    """
+    pending = None if pool is None else submit(pool, load_release, new, lib_paths, erlang_root)
+    old_release = load_release(old, lib_paths, erlang_root)
+    new_release = None if pending is None else pending.result()
+    if new_release is None:
+        new_release = load_release(new, lib_paths, erlang_root)
+    return old_release, new_release
+
+
+def load_code_pair(
+    old: Release,
+    new: Release,
+    applications: Collection[str],
+    progress: Progress | None = None,
+    pool: ProcessPoolExecutor | None = None,
+) -> tuple[ReleaseCode, ReleaseCode]:
+    """What :func:`load_release_code` gives for OLD and for NEW, from the releases already loaded.
+
+    Both must be trees (``root`` set: not a tarball, whose directory is gone).
+    The releases are not read again, and the beams of both are read side by
+    side (see :mod:`diffing.code_pair`), with ``pool``'s workers when given;
+    ``progress`` hears about the beams.
+    """
+    if old.root is None or new.root is None:
+        raise ValueError("load_code_pair needs two release trees")
+    return read_code_pair(
+        old, new, applications, complete=with_consolidated, progress=progress, pool=pool
+    )
+
+
 def _load(
     source: str | Path,
     lib_paths: Sequence[str | Path],
@@ -105,7 +153,7 @@ def _load(
         try:
             release = _read_located(located, lib_paths, installation, note, str(source))
             if read_code:
-                code = read_release_code(release, code_of)
+                code = with_consolidated(read_release_code(release, code_of))
         except InputError as error:
             if located.tarball is None or located.extraction_dir is None:
                 raise

@@ -7,8 +7,10 @@ Accepted forms (tried in this order):
   (``rebar3 release``/``tar``, erlang.mk), ``mix release``, Distillery and
   systools all put the release's own ``NAME.rel`` in ``releases/VSN/``; relx
   tarballs add a copy at ``releases/NAME.rel`` and Distillery (and older relx)
-  a ``releases/VSN/start_clean.rel``.  Top-level ``releases/*.rel`` files and
-  the boot-variant ``.rel`` files named in :data:`NON_RELEASE_REL_FILES` are
+  a ``releases/VSN/start_clean.rel``; in a deployed tree
+  ``release_handler:unpack_release`` leaves a copy ``releases/VSN/NAME-VSN.rel``
+  beside ``NAME.rel``.  Top-level ``releases/*.rel`` files, that copy and the
+  boot-variant ``.rel`` files named in :data:`NON_RELEASE_REL_FILES` are
   ignored;
 * an existing ``*.tar.gz``/``*.tgz`` file: a release tarball, extracted safely
   into a temporary directory that is deleted when the ``with`` block ends;
@@ -190,8 +192,19 @@ def release_versions(releases: Path) -> dict[str, list[Path]]:
             and candidate.is_file()
         )
         if rel_files:
-            found[entry.name] = rel_files
+            found[entry.name] = _without_unpack_copies(rel_files, entry.name)
     return found
+
+
+def _without_unpack_copies(rel_files: list[Path], version: str) -> list[Path]:
+    """Drop ``NAME-VSN.rel`` beside ``NAME.rel``: release_handler's unpack_release copy."""
+    stems = {rel_file.stem for rel_file in rel_files}
+    suffix = f"-{version}"
+    return [
+        rel_file
+        for rel_file in rel_files
+        if not (rel_file.stem.endswith(suffix) and rel_file.stem.removesuffix(suffix) in stems)
+    ]
 
 
 def _release_root_inside(tarball: Path, destination: Path) -> Path:

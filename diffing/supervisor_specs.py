@@ -12,6 +12,13 @@ whole; such a supervisor is reported with ``specs_complete=False`` so the
 planner can warn instead of guessing.  Defaults follow ``supervisor``: a
 map spec without ``type`` is a worker, without ``modules`` uses ``[M]`` of
 its start MFA.
+
+Elixir modules also list children in shorthand, ``[Mod, {Mod, Arg}]``, which
+Elixir's ``Supervisor`` turns into specs at run time with ``Mod.child_spec/1``.
+In an Elixir module (its name starts with ``Elixir.``) a literal list made only
+of such items (and map specs) is read as a children list: each shorthand child
+gets the conventional id and modules ``Mod``, the defaults ``use GenServer``
+and friends give ``child_spec/1``.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from diffing.release import ModuleName
 from diffing.terms import Atom, ErlList, ErlMap, Term
 
 _RESTARTS = (Atom("permanent"), Atom("transient"), Atom("temporary"))
+_ELIXIR_PREFIX = "Elixir."
 _TYPES = {Atom("worker"): "worker", Atom("supervisor"): "supervisor"}
 
 
@@ -36,11 +44,15 @@ def supervisor_facts(literals: Sequence[Term], module: str = "") -> SupervisorFa
     """
     specs: dict[Term, ChildSpec] = {}
     registered: str | None = None
+    elixir = module.startswith(_ELIXIR_PREFIX)
     for term in _walk(literals):
         spec = _child_spec(term)
         if spec is not None:
             specs.setdefault(spec.id, spec)
             continue
+        if elixir and isinstance(term, ErlList):
+            for shorthand in _elixir_children(term):
+                specs.setdefault(shorthand.id, shorthand)
         name = _registered_name(term)
         if name is not None and (registered is None or name == module):
             registered = name
@@ -97,6 +109,39 @@ def _map_spec(term: ErlMap) -> ChildSpec | None:
         literal=start_module is not None and (modules_term is None or modules is not None),
         term=term,
     )
+
+
+def _elixir_children(term: ErlList) -> list[ChildSpec]:
+    """The shorthand children of a literal Elixir children list; none if it is not one."""
+    if term.tail is not None or not term.items:
+        return []
+    children = []
+    for item in term.items:
+        module = _shorthand_module(item)
+        if module is None:
+            if not (isinstance(item, ErlMap) and _map_spec(item) is not None):
+                return []
+            continue
+        children.append(
+            ChildSpec(
+                id=Atom(module),
+                start_module=module,
+                type=None,  # child_spec/1 decides (use Supervisor sets supervisor)
+                modules=(module,),
+                literal=True,
+                term=item,
+                elixir_shorthand=True,
+            )
+        )
+    return children
+
+
+def _shorthand_module(item: Term) -> ModuleName | None:
+    if isinstance(item, tuple) and len(item) == 2:
+        item = item[0]
+    if isinstance(item, Atom) and item.name.startswith(_ELIXIR_PREFIX):
+        return ModuleName(item.name)
+    return None
 
 
 def _start_module(start: Term) -> ModuleName | None:

@@ -21,6 +21,7 @@ Spelling rules, each chosen so the text reads back as the same term:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -46,6 +47,8 @@ _ESCAPED_PRINTABLE = frozenset("\n\r\t\v\b\f\x1b")
 # Deeper than this, terms are written on one line: indentation is already
 # past any sensible width, and it keeps the writer's recursion shallow.
 _MAX_LAYOUT_DEPTH = 100
+# A budget this large is no budget: the line is written whole, without counting.
+_UNBOUNDED = 1 << 40
 
 
 def format_term(term: Term, width: int = 80) -> str:
@@ -119,8 +122,98 @@ def _broken_map(term: ErlMap, indent: int, width: int, depth: int) -> str:
     return "#{" + (",\n" + " " * inner).join(entries) + "}"
 
 
-def _flat_within(term: Term, budget: int) -> str | None:
-    """``term`` on one line if that takes at most ``budget`` characters, else None."""
+def _flat_within(term: Term, budget: int, depth: int = 0) -> str | None:
+    """``term`` on one line if that takes at most ``budget`` characters, else None.
+
+    Containers are written recursively, each child given what is left of the
+    budget, so a term that does not fit is given up early (the layout asks
+    again at every level it breaks); past ``_MAX_LAYOUT_DEPTH`` levels the
+    iterative writer takes over, which needs no Python recursion.
+    """
+    if depth > _MAX_LAYOUT_DEPTH:
+        return _flat_within_iteratively(term, budget)
+    if budget >= _UNBOUNDED:  # one line whatever its length (format_term(t, sys.maxsize))
+        text = _flat_text(term, depth)
+        return text if len(text) <= budget else None
+    if isinstance(term, tuple):
+        return _joined_within("{", list(term), None, "}", budget, depth)
+    if isinstance(term, ErlList):
+        if term.items and _string_text(term) is None:
+            return _joined_within("[", list(term.items), term.tail, "]", budget, depth)
+    elif isinstance(term, ErlMap):
+        return _map_within(term, budget, depth)
+    text = _scalar_text(term)
+    return text if len(text) <= budget else None
+
+
+def _flat_text(term: Term, depth: int) -> str:
+    """``term`` on one line, with no budget to keep: the plain recursive writer."""
+    if depth > _MAX_LAYOUT_DEPTH:
+        return _flat(term)
+    if isinstance(term, Atom):
+        return _atom_text(term.name)
+    if isinstance(term, tuple):
+        return "{" + ",".join([_flat_text(item, depth + 1) for item in term]) + "}"
+    if isinstance(term, ErlList):
+        if term.items and _string_text(term) is None:
+            items = ",".join([_flat_text(item, depth + 1) for item in term.items])
+            if term.tail is not None:
+                items += "|" + _flat_text(term.tail, depth + 1)
+            return "[" + items + "]"
+    elif isinstance(term, ErlMap):
+        entries = [
+            f"{_flat_text(key, depth + 1)} => {_flat_text(value, depth + 1)}"
+            for key, value in term.entries
+        ]
+        return "#{" + ",".join(entries) + "}"
+    return _scalar_text(term)
+
+
+def _joined_within(
+    opener: str, items: list[Term], tail: Term | None, closer: str, budget: int, depth: int
+) -> str | None:
+    pieces = [opener]
+    used = len(opener) + len(closer)
+    for number, item in enumerate(items):
+        if number:
+            pieces.append(",")
+            used += 1
+        text = _flat_within(item, budget - used, depth + 1)
+        if text is None:
+            return None
+        pieces.append(text)
+        used += len(text)
+    if tail is not None:
+        text = _flat_within(tail, budget - used - 1, depth + 1)
+        if text is None:
+            return None
+        pieces.append("|" + text)
+        used += len(text) + 1
+    pieces.append(closer)
+    return "".join(pieces) if used <= budget else None
+
+
+def _map_within(term: ErlMap, budget: int, depth: int) -> str | None:
+    pieces = ["#{"]
+    used = 3
+    for number, (key, value) in enumerate(term.entries):
+        if number:
+            pieces.append(",")
+            used += 1
+        key_text = _flat_within(key, budget - used - 4, depth + 1)
+        if key_text is None:
+            return None
+        used += len(key_text) + 4
+        value_text = _flat_within(value, budget - used, depth + 1)
+        if value_text is None:
+            return None
+        used += len(value_text)
+        pieces.append(f"{key_text} => {value_text}")
+    pieces.append("}")
+    return "".join(pieces) if used <= budget else None
+
+
+def _flat_within_iteratively(term: Term, budget: int) -> str | None:
     pieces: list[str] = []
     used = 0
     for piece in _flat_pieces(term):
@@ -202,6 +295,7 @@ def _scalar_text(term: Term) -> str:
     raise TypeError(f"{type(term).__name__} cannot be written as Erlang text: {term!r}")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same module names come back thousands of times
 def _atom_text(name: str) -> str:
     if _BARE_ATOM.fullmatch(name) and name not in _ALWAYS_QUOTED:
         return name

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
+from diffing.progress import Progress, report
 from diffing.release import Release
 from diffing.release_reader import load_release
 from diffing.terms import Atom, erl_list
@@ -23,23 +24,29 @@ def make_relup(
     erlang_root: ErlangRoot = "auto",
     options: RelupOptions | None = None,
     warnings_as_errors: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[Release, Relup]:
     """Read NEW, OLD and the extra bases, and build NEW's relup as systools would.
 
     The up-from and down-to lists are OLD then each of ``also_from``, in order
     (systools' UpFrom/DownTo).  Releases are read when systools would read them,
-    so the first error reported is the one systools reports.
+    so the first error reported is the one systools reports.  ``progress``
+    hears each release read, then the translation (see ``diffing.progress``).
 
     Returns:
         The NEW release and its relup.
     """
+    steps = 2 + len({str(source) for source in (old, *also_from)})
+    report(progress, "reading NEW", 0, steps)
     top = load_release(new, lib_paths, erlang_root)
     loaded: dict[str, Release] = {}
 
     def load(source: str | Path) -> Release:
         key = str(source)
         if key not in loaded:
+            report(progress, f"reading {source}", len(loaded) + 1, steps)
             loaded[key] = load_release(source, lib_paths, erlang_root)
+            report(progress, "translating", len(loaded) + 1, steps)
         return loaded[key]
 
     def bases() -> Iterator[BaseRelease]:
@@ -47,6 +54,7 @@ def make_relup(
             yield BaseRelease(load(source))
 
     relup = build_relup(top, bases(), bases(), options or RelupOptions())
+    report(progress, "translating", steps, steps)
     if warnings_as_errors and relup.warnings:
         reason = (
             Atom("warnings_treated_as_errors"),

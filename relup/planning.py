@@ -12,13 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
 from diffing.code_facts import ReleaseCode
 from diffing.compare import diff_releases
 from diffing.errors import InputError, TranslationError, UsageError
+from diffing.progress import Progress, report
 from diffing.release import Appup, Release
-from diffing.release_reader import load_release, load_release_code
+from diffing.release_reader import (
+    load_code_pair,
+    load_release_code,
+    load_release_pair,
+)
+from diffing.workers import worker_pool, workers_for_tree
 from relup import __version__
 from relup.api import ErlangRoot
 from relup.files import check_replaceable, write_generated_files
@@ -28,6 +32,7 @@ from upgrade.check import CheckFinding, check_appups
 from upgrade.options import Fallback, Overrides, PlanOptions
 from upgrade.plan import UpgradePlan
 from upgrade.planner import plan_upgrade
+from upgrade.protocols import with_protocol_steps
 from upgrade.relup_builder import BaseRelease, Relup, build_relup
 
 OVERRIDES_FILE = "relup.yaml"
@@ -44,9 +49,13 @@ class PlanRequest:
     overrides: Path | None = None
 
 
-def plan_release_upgrade(request: PlanRequest) -> UpgradePlan:
-    """Diff OLD and NEW, plan every upgraded application, and translate the plan to a relup."""
-    old_code, new_code = read_release_pair(request)
+def plan_release_upgrade(request: PlanRequest, progress: Progress | None = None) -> UpgradePlan:
+    """Diff OLD and NEW, plan every upgraded application, and translate the plan to a relup.
+
+    ``progress`` hears each stage, and the beams as they are read (see ``diffing.progress``).
+    """
+    old_code, new_code = read_release_pair(request, progress)
+    report(progress, "planning", 0, 1)
     options = PlanOptions(
         fallback=request.fallback,
         regenerate=request.regenerate,
@@ -58,14 +67,28 @@ def plan_release_upgrade(request: PlanRequest) -> UpgradePlan:
         ),
     )
     plan = plan_upgrade(diff_releases(old_code, new_code), options)
+    report(progress, "translating", 0, 1)
     return replace(plan, relup=relup_of_plan(plan, new_code.release, old_code.release))
 
 
-def read_release_pair(request: PlanRequest) -> tuple[ReleaseCode, ReleaseCode]:
-    """OLD and NEW with the code of the applications that may differ between them."""
-    old_release = load_release(request.old, request.lib_paths, request.erlang_root)
-    new_release = load_release(request.new, request.lib_paths, request.erlang_root)
-    names = applications_to_read(old_release, new_release)
+def read_release_pair(
+    request: PlanRequest, progress: Progress | None = None
+) -> tuple[ReleaseCode, ReleaseCode]:
+    """OLD and NEW with the code of the applications that may differ between them.
+
+    Two release trees are read once each, their beams side by side
+    (``diffing.code_pair``), big ones on every CPU (``diffing.workers``); a
+    tarball or a lone ``.rel`` is opened again to read its code, the way
+    ``load_release_code`` does.
+    """
+    report(progress, "reading releases", 0, 1)
+    with worker_pool(workers_for_tree(request.old)) as pool:  # none for small trees
+        old_release, new_release = load_release_pair(
+            request.old, request.new, request.lib_paths, request.erlang_root, pool
+        )
+        names = applications_to_read(old_release, new_release)
+        if old_release.root is not None and new_release.root is not None:
+            return load_code_pair(old_release, new_release, names, progress, pool)
     old_code = load_release_code(request.old, request.lib_paths, request.erlang_root, names)
     new_code = load_release_code(request.new, request.lib_paths, request.erlang_root, names)
     return old_code, new_code
@@ -96,6 +119,8 @@ def read_overrides(path: Path | None) -> Overrides | None:
         raise InputError(path, f"cannot read: {error.strerror or error}") from error
     except UnicodeDecodeError as error:
         raise InputError(path, f"not valid UTF-8 text at byte {error.start}") from None
+    import yaml  # only runs with overrides: kept out of every command's start-up
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -110,7 +135,11 @@ def read_overrides(path: Path | None) -> Overrides | None:
 
 
 def relup_of_plan(plan: UpgradePlan, new: Release, old: Release) -> Relup:
-    """NEW's relup with the plan's generated appups in place of NEW's own."""
+    """NEW's relup with the plan's generated appups in place of NEW's own.
+
+    A mix release's consolidated protocols are loaded by release-wide steps
+    added around the translated scripts (``upgrade.protocols``).
+    """
     generated = {app.name: app for app in plan.applications if app.source == "generated"}
     applications = tuple(
         replace(
@@ -122,7 +151,8 @@ def relup_of_plan(plan: UpgradePlan, new: Release, old: Release) -> Relup:
         for application in new.applications
     )
     top = replace(new, applications=applications)
-    return build_relup(top, [BaseRelease(old)], [BaseRelease(old)])
+    relup = build_relup(top, [BaseRelease(old)], [BaseRelease(old)])
+    return relup if plan.protocols is None else with_protocol_steps(relup, plan.protocols)
 
 
 def plan_files(plan: UpgradePlan, force: bool = False) -> list[tuple[Path, str]]:

@@ -15,22 +15,20 @@ and tuples.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from typing import cast
-
-import yaml
 
 from diffing.changes import AppDiff, ChildChange, ConfigChange, KeyChange, ModuleChange, ReleaseDiff
 from diffing.term_writer import format_term
 from diffing.terms import Atom, Term
 from render.appup_file import short_term
+from render.json_text import indented_json
 from render.relup_terms import to_term
 from upgrade import instructions as ins
-from upgrade.plan import AppPlan, PlannedInstruction, PlanWarning, UpgradePlan
+from upgrade.plan import AppPlan, PlannedInstruction, PlanWarning, ProtocolPlan, UpgradePlan
 from upgrade.relup_builder import Relup, RelupEntry
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Data = dict[str, object]
 
 # Instruction fields that hold free-form Erlang terms, given as Erlang text.
@@ -46,7 +44,7 @@ def plan_to_data(plan: UpgradePlan) -> Data:
     Returns:
         A dict whose first key is ``schema_version``.
     """
-    return {
+    data: Data = {
         "schema_version": SCHEMA_VERSION,
         "release": _release_data(plan.diff),
         "verdict": plan.verdict,
@@ -55,18 +53,23 @@ def plan_to_data(plan: UpgradePlan) -> Data:
         "applications": [_app_plan_data(app_plan) for app_plan in plan.applications],
         "added_applications": list(plan.added_applications),
         "removed_applications": list(plan.removed_applications),
-        "diff": _diff_data(plan.diff),
-        "relup": None if plan.relup is None else _relup_data(plan.relup),
     }
+    if plan.protocols is not None:  # only mix releases have it: optional in the schema
+        data["protocols"] = _protocols_data(plan.protocols)
+    data["diff"] = _diff_data(plan.diff)
+    data["relup"] = None if plan.relup is None else _relup_data(plan.relup)
+    return data
 
 
 def render_plan_json(plan: UpgradePlan) -> str:
     """The plan as JSON: keys in the data's order, 2-space indent, a final newline."""
-    return json.dumps(plan_to_data(plan), indent=2, ensure_ascii=False) + "\n"
+    return indented_json(plan_to_data(plan)) + "\n"  # json.dumps(..., indent=2), faster
 
 
 def render_plan_yaml(plan: UpgradePlan) -> str:
     """The plan as YAML (safe subset), keys in the data's order."""
+    import yaml  # only --format yaml needs it: kept out of start-up
+
     text: str = yaml.safe_dump(
         plan_to_data(plan), sort_keys=False, allow_unicode=True, default_flow_style=False
     )
@@ -152,6 +155,17 @@ def _app_plan_data(app_plan: AppPlan) -> Data:
     }
 
 
+def _protocols_data(protocols: ProtocolPlan) -> Data:
+    return {
+        "old_directory": protocols.old_directory,
+        "new_directory": protocols.new_directory,
+        "up_check": [_step_data(step) for step in protocols.up_check],
+        "up": [_step_data(step) for step in protocols.up],
+        "down_check": [_step_data(step) for step in protocols.down_check],
+        "down": [_step_data(step) for step in protocols.down],
+    }
+
+
 def _warning_data(warning: PlanWarning) -> Data:
     return {"code": warning.code, "application": warning.application, "message": warning.message}
 
@@ -168,7 +182,7 @@ def _release_data(diff: ReleaseDiff) -> Data:
 
 
 def _diff_data(diff: ReleaseDiff) -> Data:
-    return {
+    data: Data = {
         "erts": None if diff.erts is None else {"old": diff.erts[0], "new": diff.erts[1]},
         "applications": _status_data(diff.applications),
         "changes": [_app_diff_data(app) for app in diff.applications if not app.is_empty],
@@ -177,6 +191,13 @@ def _diff_data(diff: ReleaseDiff) -> Data:
             for warning in diff.warnings
         ],
     }
+    if diff.consolidated is not None:  # mix releases only
+        data["consolidated"] = {
+            "old_directory": diff.consolidated.old_directory,
+            "new_directory": diff.consolidated.new_directory,
+            "modules": _modules_data(diff.consolidated.modules),
+        }
+    return data
 
 
 def _status_data(applications: tuple[AppDiff, ...]) -> Data:

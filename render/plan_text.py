@@ -23,9 +23,12 @@ import textwrap
 from collections.abc import Sequence
 
 from diffing.changes import ReleaseDiff
+from diffing.errors import one_line as printable
 from diffing.term_writer import format_term
+from diffing.terms import ErlList
 from render.appup_file import one_line, short_term
-from upgrade.plan import AppPlan, PlannedInstruction, PlanWarning, UpgradePlan
+from upgrade import instructions as ins
+from upgrade.plan import AppPlan, PlannedInstruction, PlanWarning, ProtocolPlan, UpgradePlan
 
 TEXT_WIDTH = 100
 _INDENT = "  "
@@ -46,6 +49,7 @@ def render_plan_text(plan: UpgradePlan) -> str:
         _warning_lines(plan.warnings),
         _added_removed_lines(plan),
         *(_app_lines(app_plan) for app_plan in plan.applications),
+        _protocol_lines(plan.protocols),
     ]
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
@@ -103,6 +107,22 @@ def _app_lines(app_plan: AppPlan) -> list[str]:
     return lines
 
 
+def _protocol_lines(protocols: ProtocolPlan | None) -> list[str]:
+    """A mix release's consolidated protocols: release-wide steps, outside the appups."""
+    if protocols is None:
+        return []
+    header = (
+        f"consolidated protocols {protocols.old_directory} -> {protocols.new_directory} "
+        "(relup steps outside the appups)"
+    )
+    lines = [_one(header)]
+    lines += _script_lines("up, before point_of_no_return", protocols.up_check)
+    lines += _script_lines("up, after everything else", protocols.up)
+    lines += _script_lines("down, before point_of_no_return", protocols.down_check)
+    lines += _script_lines("down, right after point_of_no_return", protocols.down)
+    return lines
+
+
 def _script_lines(title: str, steps: Sequence[PlannedInstruction]) -> list[str]:
     lines = [_one(f"{_INDENT}{title}:")]
     if not steps:
@@ -117,14 +137,28 @@ def _script_lines(title: str, steps: Sequence[PlannedInstruction]) -> list[str]:
 def _step_lines(label: str, step: PlannedInstruction) -> list[str]:
     # Continuation lines line up under the instruction's first character.
     hanging = " " * len(label)
-    term_text = format_term(short_term(step.instruction), TEXT_WIDTH - len(label))
-    first, *rest = term_text.split("\n")
-    lines = [label + first, *(hanging + line for line in rest)]
+    program = _evaluated_program(step.instruction)
+    if program is not None:
+        # An eval_string program (upgrade.protocols) is shown as its lines of code.
+        lines = [label + "{apply,{'Elixir.Code',eval_string,[Program]}}"]
+        lines += [f"{hanging}  {line}" for line in program.split("\n")]
+    else:
+        term_text = format_term(short_term(step.instruction), TEXT_WIDTH - len(label))
+        first, *rest = term_text.split("\n")
+        lines = [label + first, *(hanging + line for line in rest)]
     reason = f"{step.reason.text} [{step.reason.rule}]" if step.reason.text else step.reason.rule
     lines += _wrapped(f"why: {reason}", hanging, hanging + "     ")
     if step.suspends:
         lines += _wrapped(f"suspends: {', '.join(step.suspends)}", hanging, hanging + "          ")
     return lines
+
+
+def _evaluated_program(instruction: ins.Instruction) -> str | None:
+    match instruction:
+        case ins.Apply("Elixir.Code", "eval_string", ErlList(items=(bytes() as program,))):
+            text = program.decode("utf-8", "replace")
+            return "\n".join(printable(line) for line in text.split("\n"))
+    return None
 
 
 def _bullets(texts: Sequence[str], indent: str) -> list[str]:

@@ -4,7 +4,7 @@ the whole relup's dependency instructions are known (DepMods may cross applicati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -26,7 +26,12 @@ from upgrade.options import AppOverride, Overrides, PlanOptions
 from upgrade.plan import AppPlan, AppupSource, PlannedInstruction, PlanWarning, Reason, Verdict
 from upgrade.planning_rules import ModuleContext, ModuleSteps, Step, plan_module
 from upgrade.processes import ProcessIndex, suspended_by
-from upgrade.verdicts import CORE_APPLICATIONS, app_restart_reasons
+from upgrade.verdicts import (
+    CORE_APPLICATIONS,
+    ELIXIR_APPLICATIONS,
+    app_restart_reasons,
+    elixir_restart_plan,
+)
 
 DraftSource = Literal["generated", "hand-written", "core", "restart"]
 Direction = Literal["up", "down"]
@@ -91,7 +96,7 @@ def draft_application(
             appup_path=appup.path,
             restart_reasons=reasons,
         )
-    if app.name in CORE_APPLICATIONS:
+    if app.name in CORE_APPLICATIONS or app.name in ELIXIR_APPLICATIONS:
         return AppDraft(app, "core")
     callback = _callback_module(None if new_app is None else new_app.mod)
     return _generated_draft(app, options.overrides, callback, old_facts, new_facts)
@@ -183,7 +188,7 @@ def _kind(instruction: ins.Instruction) -> StepKind:
 def finish_draft(
     draft: AppDraft,
     eligible: Eligible,
-    old_facts: Mapping[ModuleName, ModuleFacts],
+    callers_in_old: Mapping[ModuleName, Sequence[ModuleName]],
     new_facts: Mapping[ModuleName, ModuleFacts],
     indexes: tuple[ProcessIndex, ProcessIndex],
 ) -> FinishedApp:
@@ -191,11 +196,13 @@ def finish_draft(
     app = draft.app
     if draft.source == "restart":
         return FinishedApp(_restart_plan(draft), ())
+    if draft.source == "core" and app.name in ELIXIR_APPLICATIONS:
+        return FinishedApp(*elixir_restart_plan(app))
     if draft.source == "core":
         return FinishedApp(_core_plan(app), ())
     if draft.source == "hand-written":
         return _hand_written_plan(draft, indexes)
-    return _generated_plan(draft, eligible, old_facts, new_facts, indexes)
+    return _generated_plan(draft, eligible, callers_in_old, new_facts, indexes)
 
 
 def _plan(
@@ -250,13 +257,13 @@ def _with_suspends(
 def _generated_plan(
     draft: AppDraft,
     eligible: Eligible,
-    old_facts: Mapping[ModuleName, ModuleFacts],
+    callers_in_old: Mapping[ModuleName, Sequence[ModuleName]],
     new_facts: Mapping[ModuleName, ModuleFacts],
     indexes: tuple[ProcessIndex, ProcessIndex],
 ) -> FinishedApp:
     steps = {s.module: s for s in draft.modules if s.up is not None and s.down is not None}
     kinds = {module: _kind(s.up.instruction) for module, s in steps.items() if s.up is not None}
-    edges = dependency_edges(kinds, eligible.up, old_facts, new_facts, draft.extra_dep_mods)
+    edges = dependency_edges(kinds, eligible.up, callers_in_old, new_facts, draft.extra_dep_mods)
     order = upgrade_order(steps, edges)
     up_modules = [_planned(steps[m].up, edges[m], eligible.up, indexes[0]) for m in order.modules]
     down_modules = [

@@ -17,8 +17,10 @@ its child running (reference §5.2).  So, per application:
 Elixir supervisors started inline (``Supervisor.start_link(children, opts)``)
 run the callback ``Supervisor.Default``: updating the module that built the
 children re-runs nothing.  Their children are added with
-``supervisor:start_child(Sup, Spec)`` from the literal spec, removed with
-terminate + delete, and a changed child is replaced by both.
+``supervisor:start_child(Sup, Spec)`` from the literal spec (Elixir's
+``Supervisor.start_child/2`` for a shorthand ``Mod`` or ``{Mod, Arg}``, which
+only it expands), removed with terminate + delete, and a changed child is
+replaced by both.
 
 All of these address the supervisor by its registered name.  A supervisor
 without one (or whose name changed) cannot be addressed from an appup, and
@@ -228,7 +230,11 @@ def _start(
             "has no literal child spec to start it with"
         )
         return
-    target.append(PlannedInstruction(_supervisor_call("start_child", name, spec.term), reason))
+    call = _supervisor_call("start_child", name, spec.term)
+    if spec.elixir_shorthand:
+        # Only Elixir's Supervisor.start_child/2 expands {Mod, Arg} with Mod.child_spec/1.
+        call = ins.Apply("Elixir.Supervisor", "start_child", call.arguments)
+    target.append(PlannedInstruction(call, reason))
 
 
 def _stop(name: str, child_id: Term, reason: Reason) -> list[PlannedInstruction]:

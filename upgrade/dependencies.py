@@ -32,20 +32,19 @@ each weak component (a block for systools) is gathered where its first
 member stands, which is where systools runs it.  The downgrade lists the
 steps in the reverse order.
 
-networkx is imported inside the functions that use it.
+Acyclic graphs (nearly all) are ordered by plain loops (``upgrade.acyclic``,
+the same order); networkx is imported only to condense cycles.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from diffing.code_facts import ModuleFacts
 from diffing.release import ModuleName
-
-if TYPE_CHECKING:
-    import networkx as nx
+from upgrade.acyclic import acyclic_order, weak_components
 
 StepKind = Literal["load", "delete"]
 
@@ -61,7 +60,7 @@ class ModuleOrder:
 def dependency_edges(
     steps: Mapping[ModuleName, StepKind],
     eligible: Mapping[ModuleName, StepKind],
-    old_facts: Mapping[ModuleName, ModuleFacts],
+    callers_in_old: Mapping[ModuleName, Sequence[ModuleName]],
     new_facts: Mapping[ModuleName, ModuleFacts],
     extra: Mapping[ModuleName, Sequence[ModuleName]],
 ) -> dict[ModuleName, tuple[ModuleName, ...]]:
@@ -70,11 +69,10 @@ def dependency_edges(
     Args:
         steps: this application's modules and whether the upgrade loads or deletes them.
         eligible: every module with a dependency instruction in the relup (this direction).
-        old_facts: every module of the old release, by name.
+        callers_in_old: the old release's :func:`callers_index`.
         new_facts: every module of the new release, by name.
         extra: DepMods added by ``relup.yaml`` (already checked against ``eligible``).
     """
-    callers_in_old = _callers(old_facts.values())
     edges: dict[ModuleName, tuple[ModuleName, ...]] = {}
     for module, kind in steps.items():
         if kind == "load":
@@ -89,11 +87,19 @@ def dependency_edges(
     return edges
 
 
-def _callers(facts: Iterable[ModuleFacts]) -> dict[ModuleName, list[ModuleName]]:
+def callers_index(facts: Iterable[ModuleFacts]) -> dict[ModuleName, list[ModuleName]]:
+    """Who calls each module: the names of the modules in ``facts`` whose code names it,
+    in the order met.  Built once per release: scanning a whole release per
+    application made planning quadratic."""
     callers: dict[ModuleName, list[ModuleName]] = {}
     for module in facts:
+        name = module.name
         for callee in module.calls:
-            callers.setdefault(callee, []).append(module.name)
+            known = callers.get(callee)
+            if known is None:
+                callers[callee] = [name]
+            else:
+                known.append(name)
     return callers
 
 
@@ -105,18 +111,29 @@ def upgrade_order(
     >>> upgrade_order(["a", "b", "c"], {"a": ["c"], "c": ["b"]}).modules
     ('b', 'c', 'a')
     """
+    names = sorted(set(modules))
+    members = set(names)
+    successors: dict[ModuleName, set[ModuleName]] = {name: set() for name in names}
+    for module in names:
+        for dependency in edges.get(module, ()):
+            if dependency in members and dependency != module:
+                successors[dependency].add(module)  # dependency first
+    listed = acyclic_order(names, successors, key=str)
+    cycles: tuple[tuple[ModuleName, ...], ...] = ()
+    if listed is None:
+        listed, cycles = _condensed_order(names, successors)
+    return ModuleOrder(_blocks_together(listed, names, successors), cycles)
+
+
+def _condensed_order(
+    names: Sequence[ModuleName], successors: Mapping[ModuleName, set[ModuleName]]
+) -> tuple[list[ModuleName], tuple[tuple[ModuleName, ...], ...]]:
+    """The order when there are cycles: strongly connected components condensed (networkx)."""
     import networkx as nx
 
-    names = sorted(set(modules))
     graph: nx.DiGraph[ModuleName] = nx.DiGraph()
     graph.add_nodes_from(names)
-    members = set(names)
-    for module in names:
-        graph.add_edges_from(
-            (dependency, module)  # dependency first
-            for dependency in edges.get(module, ())
-            if dependency in members and dependency != module
-        )
+    graph.add_edges_from((module, later) for module in names for later in successors[module])
     condensed = nx.condensation(graph)
     component_members = {
         node: tuple(sorted(data["members"])) for node, data in condensed.nodes(data=True)
@@ -126,11 +143,13 @@ def upgrade_order(
     )
     listed = [module for node in order for module in component_members[node]]
     cycles = tuple(sorted(group for group in component_members.values() if len(group) > 1))
-    return ModuleOrder(_blocks_together(listed, graph), cycles)
+    return listed, cycles
 
 
 def _blocks_together(
-    listed: Sequence[ModuleName], graph: nx.DiGraph[ModuleName]
+    listed: Sequence[ModuleName],
+    names: Sequence[ModuleName],
+    successors: Mapping[ModuleName, set[ModuleName]],
 ) -> tuple[ModuleName, ...]:
     """Each weak component's members moved up to where its first member stands.
 
@@ -138,10 +157,8 @@ def _blocks_together(
     the order things happen; no edge links two components, so the
     dependency order survives.
     """
-    import networkx as nx
-
     component_of: dict[ModuleName, int] = {}
-    for number, component in enumerate(nx.weakly_connected_components(graph)):
+    for number, component in enumerate(weak_components(names, successors)):
         component_of.update(dict.fromkeys(component, number))
     grouped: dict[int, list[ModuleName]] = {}
     for module in listed:

@@ -20,23 +20,21 @@ table and is not reproducible.  relup then takes the component holding the
 lowest instruction number first (Kahn's algorithm with that tie-break).  Where
 the order is forced, this is exactly OTP's order.
 
-networkx is imported inside the function: it costs ~0.1 s at start-up and only
-translations with dependency instructions need it.
+Acyclic blocks (nearly all) are ordered by plain loops (``upgrade.acyclic``:
+the same order); networkx is imported only for a block with a cycle, since
+it costs ~0.1 s at start-up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from diffing.release import ModuleName
 from diffing.terms import Atom
 from upgrade import instructions as ins
+from upgrade.acyclic import acyclic_order, weak_components
 from upgrade.rc_errors import rc_error
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,34 +72,40 @@ def dependency_blocks(after: Sequence[ins.Instruction]) -> DependencyBlocks:
 def _blocks(
     numbered: dict[ModuleName, tuple[int, ins.DependencyInstruction]],
 ) -> dict[ModuleName, tuple[ins.DependencyInstruction, ...]]:
-    import networkx as nx
-
-    graph: nx.DiGraph[ModuleName] = nx.DiGraph()
-    graph.add_nodes_from(numbered)
-    for module, (_, instruction) in numbered.items():
-        graph.add_edges_from((module, dependency) for dependency in instruction.dep_mods)
-
-    by_number = {number: instruction for number, instruction in numbered.values()}
+    successors = {
+        module: set(instruction.dep_mods) for module, (_, instruction) in numbered.items()
+    }
     block_of_module: dict[ModuleName, tuple[ins.DependencyInstruction, ...]] = {}
-    for component in nx.weakly_connected_components(graph):
+    for component in weak_components(numbered, successors):
         if len(component) == 1:
             (module,) = component
             block_of_module[module] = (numbered[module][1],)
             continue
-        block = _order_component(graph.subgraph(component), numbered, by_number)
+        order = acyclic_order(component, successors, key=lambda module: numbered[module][0])
+        if order is not None:
+            block = tuple(numbered[module][1] for module in order)
+        else:
+            block = _order_component(component, successors, numbered)
         for module in component:
             block_of_module[module] = block
     return block_of_module
 
 
 def _order_component(
-    component: nx.DiGraph[ModuleName],
+    component: Sequence[ModuleName],
+    successors: dict[ModuleName, set[ModuleName]],
     numbered: dict[ModuleName, tuple[int, ins.DependencyInstruction]],
-    by_number: dict[int, ins.DependencyInstruction],
 ) -> tuple[ins.DependencyInstruction, ...]:
+    """A component with a cycle: strongly connected components, condensed (networkx)."""
     import networkx as nx
 
-    condensed = nx.condensation(component)
+    graph: nx.DiGraph[ModuleName] = nx.DiGraph()
+    graph.add_nodes_from(component)
+    graph.add_edges_from(
+        (module, dependency) for module in component for dependency in successors[module]
+    )
+    by_number = {number: instruction for number, instruction in numbered.values()}
+    condensed = nx.condensation(graph)
     members = {
         node: sorted(numbered[module][0] for module in data["members"])
         for node, data in condensed.nodes(data=True)

@@ -63,6 +63,25 @@ class AppPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class ProtocolPlan:
+    """Loading a mix release's consolidated protocols: release-wide, outside every appup.
+
+    The relup gets, per direction, the ``*_check`` steps just before
+    ``point_of_no_return`` (they change nothing: a failure stops the install
+    while the node is untouched) and the ``up`` steps at the very end of the
+    upgrade, the ``down`` steps first in the downgrade, right after
+    ``point_of_no_return`` (see docs/elixir.md).
+    """
+
+    old_directory: str  # relative to the release root: releases/0.1.0/consolidated
+    new_directory: str
+    up_check: tuple[PlannedInstruction, ...]
+    up: tuple[PlannedInstruction, ...]
+    down_check: tuple[PlannedInstruction, ...]
+    down: tuple[PlannedInstruction, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class UpgradePlan:
     diff: ReleaseDiff
     applications: tuple[AppPlan, ...]  # upgraded applications, in the new release's order
@@ -72,6 +91,7 @@ class UpgradePlan:
     verdict_reasons: tuple[str, ...]
     warnings: tuple[PlanWarning, ...]
     relup: Relup | None = None  # the translated relup, when translation succeeded
+    protocols: ProtocolPlan | None = None  # a mix release's consolidated protocols
 
 
 class PlanError(RelupError):

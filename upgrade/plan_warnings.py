@@ -46,9 +46,15 @@ def release_warnings(diff: ReleaseDiff) -> list[PlanWarning]:
 
 
 def application_warnings(
-    draft: AppDraft, finished: Sequence[PlanWarning], diff: ReleaseDiff
+    draft: AppDraft,
+    finished: Sequence[PlanWarning],
+    diff: ReleaseDiff,
+    callers_in_new: Mapping[ModuleName, Sequence[ModuleName]],
 ) -> list[PlanWarning]:
-    """An upgraded application's warnings: its appup's source, its modules, its config."""
+    """An upgraded application's warnings: its appup's source, its modules, its config.
+
+    ``callers_in_new`` is the new release's ``dependencies.callers_index``.
+    """
     app = draft.app
     warnings: list[PlanWarning] = []
     if draft.source == "hand-written":
@@ -66,7 +72,7 @@ def application_warnings(
         )
     warnings.extend(draft.warnings)
     warnings.extend(finished)
-    warnings.extend(_removed_but_called(app, diff))
+    warnings.extend(_removed_but_called(app, callers_in_new))
     warnings.extend(config_warnings(app, diff))
     return warnings
 
@@ -90,16 +96,12 @@ def _hand_written_warnings(draft: AppDraft) -> list[PlanWarning]:
     return warnings
 
 
-def _removed_but_called(app: AppDiff, diff: ReleaseDiff) -> list[PlanWarning]:
+def _removed_but_called(
+    app: AppDiff, callers_in_new: Mapping[ModuleName, Sequence[ModuleName]]
+) -> list[PlanWarning]:
     """A removed module that new code still calls: those calls fail with undef."""
     removed = {change.module for change in app.modules if change.kind == "removed"}
-    if not removed:
-        return []
-    callers: dict[ModuleName, list[ModuleName]] = {}
-    for code in diff.new.applications:
-        for facts in code.modules:
-            for callee in sorted(removed & set(facts.calls)):
-                callers.setdefault(callee, []).append(facts.name)
+    callers = {module: callers_in_new[module] for module in removed if callers_in_new.get(module)}
     return [
         PlanWarning(
             "removed-module-still-called",

@@ -21,6 +21,8 @@ whose version changed), in the new release's application order:
    release's going down;
 5. **warnings** are gathered in a stable order: the diff's, the emulator
    restart, then each application's.
+6. **protocols**: a mix release's changed consolidated protocols get
+   release-wide steps (``protocols``), placed in the relup outside the appups.
 
 Pure: no I/O, deterministic output for a given diff and options.
 """
@@ -41,6 +43,7 @@ from upgrade.app_drafts import (
     eligible_modules,
     finish_draft,
 )
+from upgrade.dependencies import callers_index
 from upgrade.options import PlanOptions
 from upgrade.placement import moved_block_warnings
 from upgrade.plan import PlanError, PlanWarning, UpgradePlan, Verdict
@@ -51,6 +54,7 @@ from upgrade.plan_warnings import (
     release_warnings,
 )
 from upgrade.processes import process_index
+from upgrade.protocols import plan_protocols
 from upgrade.verdicts import (
     CORE_APPLICATIONS,
     emulator_restart_causes,
@@ -86,6 +90,7 @@ def plan_upgrade(diff: ReleaseDiff, options: PlanOptions = _DEFAULT_OPTIONS) -> 
     >>> # plan_upgrade(diff_releases(old, new)).verdict == "hot"
     """
     release = _Release(_facts_by_name(diff.old), _facts_by_name(diff.new))
+    callers_in_old = callers_index(release.old_facts.values())
     upgraded = [app for app in diff.applications if app.status == "upgraded"]
     drafts = [
         draft_application(app, diff, options, release.old_facts, release.new_facts)
@@ -99,7 +104,7 @@ def plan_upgrade(diff: ReleaseDiff, options: PlanOptions = _DEFAULT_OPTIONS) -> 
         finish_draft(
             draft,
             Eligible(eligible_up, eligible_down),
-            release.old_facts,
+            callers_in_old,
             release.new_facts,
             indexes,
         )
@@ -146,8 +151,10 @@ def _assemble(
     if causes:
         warnings.append(PlanWarning("emulator-restart", None, emulator_restart_message(causes)))
     warnings.extend(release_warnings(diff))
+    new_modules = (module for app in diff.new.applications for module in app.modules)
+    callers_in_new = callers_index(new_modules)
     for draft, app in zip(drafts, finished, strict=True):
-        warnings.extend(application_warnings(draft, app.warnings, diff))
+        warnings.extend(application_warnings(draft, app.warnings, diff, callers_in_new))
     warnings.extend(moved_block_warnings(app_plans))
     warnings.extend(override_warnings(options.overrides, drafts))
     verdicts: list[Verdict] = [plan.verdict for plan in app_plans]
@@ -163,6 +170,7 @@ def _assemble(
         verdict=worst(verdicts),
         verdict_reasons=tuple(reasons),
         warnings=_unique(warnings),
+        protocols=plan_protocols(diff.consolidated),
     )
 
 

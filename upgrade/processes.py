@@ -83,7 +83,8 @@ def _top_supervisors(
         unlisted = [
             facts.name
             for facts in app.modules
-            if facts.kind == "supervisor" and facts.name not in users
+            # Most modules have no behaviour: skip working out their kind.
+            if facts.behaviours and facts.kind == "supervisor" and facts.name not in users
         ]
         if len(unlisted) == 1:
             tops[unlisted[0]] = app.name

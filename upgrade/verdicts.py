@@ -10,6 +10,16 @@
   supervisor that gains or loses children but cannot be addressed, a process
   module that changed behaviour.
 * ``hot``: everything else.
+
+Elixir's own applications (elixir, logger, iex, eex, ex_unit, mix) ship no
+appups, and when their version changes they are not generated either: the
+verdict is ``restart_emulator``, their appup ``[restart_emulator]``.  Why: the
+release's own beams were compiled by that Elixir (macros expanded, calls into
+its runtime), and so were its consolidated protocols, so old and new Elixir
+code must not run side by side; Elixir's processes (Logger's, the code
+server's) have no code_change for their state; and the relup's protocol
+steps themselves run on Elixir.  systools runs the hot steps and then
+restarts the node on the new release.
 """
 
 from __future__ import annotations
@@ -18,9 +28,11 @@ from collections.abc import Iterable
 
 from diffing.changes import AppDiff, KeyChange
 from diffing.term_writer import format_term
-from upgrade.plan import VERDICT_ORDER, Verdict
+from upgrade import instructions as ins
+from upgrade.plan import VERDICT_ORDER, AppPlan, PlannedInstruction, PlanWarning, Reason, Verdict
 
 CORE_APPLICATIONS = frozenset({"kernel", "stdlib", "sasl"})
+ELIXIR_APPLICATIONS = frozenset({"elixir", "logger", "iex", "eex", "ex_unit", "mix"})
 
 _KEY_REASONS = {
     "mod": "its start/2 only runs when the application starts",
@@ -75,3 +87,24 @@ def emulator_restart_message(causes: Iterable[str]) -> str:
         "The new ERTS must be in the release package, and heart or a supervisor of the OS "
         "process must bring the node back"
     )
+
+
+def elixir_restart_plan(app: AppDiff) -> tuple[AppPlan, tuple[PlanWarning, ...]]:
+    """``[restart_emulator]`` both ways for a changed Elixir application, and its warning."""
+    reason = (
+        f"{app.name} changed ({app.old_vsn} -> {app.new_vsn}): Elixir's applications ship no "
+        "appups and code compiled by one Elixir must not run beside another, so the node "
+        "restarts on the new release"
+    )
+    step = PlannedInstruction(ins.RESTART_EMULATOR, Reason("elixir-application-changed", reason))
+    assert app.old_vsn is not None and app.new_vsn is not None
+    plan = AppPlan(
+        app.name, app.old_vsn, app.new_vsn, (step,), (step,), "restart_emulator", (reason,)
+    )
+    warning = PlanWarning(
+        "elixir-restart",
+        app.name,
+        f"{reason}: the relup runs its hot steps, then restart_emulator reboots the node, "
+        "which heart or an OS supervisor must start again (it then boots the new release)",
+    )
+    return plan, (warning,)

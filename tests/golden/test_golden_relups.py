@@ -58,7 +58,7 @@ def test_plan_matches_golden(update_golden: bool) -> None:
     _compare("plan.json", render_plan_json(plan), update_golden)
     _compare("shop.appup", render_appup(shop, __version__), update_golden)
     _compare("plan-relup", render_relup(plan.relup, __version__), update_golden)
-    assert json.loads((EXPECTED / "plan.json").read_text(encoding="utf-8"))["schema_version"] == 1
+    assert json.loads((EXPECTED / "plan.json").read_text(encoding="utf-8"))["schema_version"] == 2
 
 
 @pytest.mark.erlang

@@ -87,7 +87,7 @@ def test_schema_rejects_broken_plans(breakage: str) -> None:
 def test_json_text_is_stable_and_ends_with_newline() -> None:
     text = render_plan_json(SHOP_PLAN)
     assert text.endswith("}\n")
-    assert text.startswith('{\n  "schema_version": 1,\n  "release": {\n')
+    assert text.startswith('{\n  "schema_version": 2,\n  "release": {\n')
 
 
 def test_yaml_loads_back_equal_to_json() -> None:

@@ -15,6 +15,7 @@ PLANNER_MODULES = (
     "plan_warnings",
     "planner",
     "planning_rules",
+    "protocols",
     "verdicts",
     "check",
 )

@@ -1,0 +1,167 @@
+"""A fast path for the external terms beams are full of, tried before the full decoder.
+
+Attributes (``Attr``), compile info and most literals are small, shallow
+terms of atoms, integers, tuples, lists, strings, binaries and maps.  The full
+decoder in :mod:`diffing.etf` is iterative, checks every count before it
+builds anything and explains every error; for thousands of beams that care
+costs more than the rest of the read.  :func:`common_term` decodes those
+shapes with plain recursion and gives up (returns None) at anything else:
+another tag, nesting deeper than :data:`MAX_COMMON_DEPTH`, an atom the full
+decoder would refuse, or bytes that run out.  The caller then runs the full
+decoder, which builds the same term or raises the error, so the result never
+depends on which path ran.
+"""
+
+from __future__ import annotations
+
+from diffing.terms import NIL, Atom, ErlList, ErlMap, Term
+
+MAX_COMMON_DEPTH = 64
+_MAX_ATOM_CHARACTERS = 255  # diffing.etf.MAX_ATOM_CHARACTERS (etf imports this module)
+
+
+class _Unusual(Exception):
+    """Not a common shape, or not well formed: the full decoder decides."""
+
+
+def common_term(data: bytes, position: int) -> Term | None:
+    """The term encoded at ``position`` (after the version byte), or None to use the full decoder.
+
+    >>> common_term(bytes([131, 104, 2, 119, 2, 111, 107, 97, 7]), 1)
+    (Atom('ok'), 7)
+    """
+    try:
+        return _term(data, position, 0)[0]
+    except (_Unusual, IndexError, UnicodeDecodeError):
+        return None
+
+
+def common_list_of_pairs(data: bytes) -> list[tuple[Atom, Term]] | None:
+    """``term_to_binary`` of a proper list of ``{Atom, Term}`` pairs (a beam's ``Attr``),
+    as pairs, or None to use the full decoder.
+
+    The list and the pairs are read straight from the bytes, the terms in
+    them as :func:`common_term` reads them.
+
+    >>> common_list_of_pairs(bytes([131, 108, 0, 0, 0, 1, 104, 2, 119, 1, 97, 97, 1, 106]))
+    [(Atom('a'), 1)]
+    """
+    if data[:2] != b"\x83l":
+        return None
+    pairs: list[tuple[Atom, Term]] = []
+    try:
+        count = _uint(data, 2, 4)
+        position = 6
+        for _ in range(count):
+            if data[position] != 104 or data[position + 1] != 2:
+                return None
+            tag = data[position + 2]
+            if tag not in (100, 119, 115, 118):
+                return None
+            key, position = _atom(data, position + 2, tag)
+            value, position = _term(data, position, 2)
+            pairs.append((key, value))
+        if data[position] != 106:
+            return None
+    except (_Unusual, IndexError, UnicodeDecodeError):
+        return None
+    return pairs
+
+
+def _term(data: bytes, position: int, depth: int) -> tuple[Term, int]:
+    # One flat branch per tag, the usual ones first: this runs for every node.
+    tag = data[position]
+    if tag == 106:  # NIL
+        return NIL, position + 1
+    if tag in (100, 119, 115, 118):  # atoms
+        return _atom(data, position, tag)
+    if tag == 97:  # SMALL_INTEGER
+        return data[position + 1], position + 2
+    if depth >= MAX_COMMON_DEPTH:
+        raise _Unusual
+    if tag == 104:  # SMALL_TUPLE
+        count = data[position + 1]
+        position += 2
+        items = []
+        for _ in range(count):
+            item, position = _term(data, position, depth + 1)
+            items.append(item)
+        return tuple(items), position
+    if tag == 108:  # LIST
+        return _list(data, position, depth)
+    if tag == 116:  # MAP (child specs are maps)
+        return _map(data, position, depth)
+    return _number_or_bytes(data, position, tag)
+
+
+def _number_or_bytes(data: bytes, position: int, tag: int) -> tuple[Term, int]:
+    if tag == 110:  # SMALL_BIG
+        end = position + 3 + data[position + 1]
+        magnitude = int.from_bytes(_slice(data, position + 3, end), "little")
+        return (-magnitude if data[position + 2] else magnitude), end
+    if tag == 107:  # STRING: a list of byte values
+        end = position + 3 + _uint(data, position + 1, 2)
+        return ErlList(tuple(_slice(data, position + 3, end))), end
+    if tag == 98:  # INTEGER
+        value = int.from_bytes(_slice(data, position + 1, position + 5), "big", signed=True)
+        return value, position + 5
+    if tag == 109:  # BINARY
+        end = position + 5 + _uint(data, position + 1, 4)
+        return _slice(data, position + 5, end), end
+    raise _Unusual
+
+
+def _atom(data: bytes, position: int, tag: int) -> tuple[Atom, int]:
+    if tag in (100, 118):
+        start = position + 3
+        end = start + (data[position + 1] << 8 | data[position + 2])
+    else:
+        start = position + 2
+        end = start + data[position + 1]
+    if end > len(data):
+        raise _Unusual
+    name = data[start:end].decode("latin-1" if tag in (100, 115) else "utf-8")
+    if len(name) > _MAX_ATOM_CHARACTERS:
+        raise _Unusual
+    return Atom(name), end
+
+
+def _list(data: bytes, position: int, depth: int) -> tuple[Term, int]:
+    count = _uint(data, position + 1, 4)
+    position += 5
+    items = []
+    for _ in range(count):
+        item, position = _term(data, position, depth + 1)
+        items.append(item)
+    tail, position = _term(data, position, depth + 1)
+    if not count:
+        return tail, position  # a zero-length LIST_EXT is just its tail
+    if tail is NIL:
+        return ErlList(tuple(items)), position
+    if isinstance(tail, ErlList):
+        return ErlList((*items, *tail.items), tail.tail), position
+    return ErlList(tuple(items), tail), position
+
+
+def _map(data: bytes, position: int, depth: int) -> tuple[Term, int]:
+    count = _uint(data, position + 1, 4)
+    position += 5
+    pairs = []
+    for _ in range(count):
+        key, position = _term(data, position, depth + 1)
+        value, position = _term(data, position, depth + 1)
+        pairs.append((key, value))
+    result = ErlMap(tuple(pairs))
+    if len(result.entries) != len(pairs):
+        raise _Unusual  # equal keys: the full decoder says so
+    return result, position
+
+
+def _uint(data: bytes, position: int, size: int) -> int:
+    return int.from_bytes(_slice(data, position, position + size), "big")
+
+
+def _slice(data: bytes, start: int, end: int) -> bytes:
+    if end > len(data):
+        raise _Unusual
+    return data[start:end]

@@ -1,0 +1,144 @@
+"""Worker processes reading beside this one: started by fork, results pickled compactly.
+
+Reading a big release pair is most of ``relup plan``'s time and splits well
+(releases, then applications), so the reading runs on every CPU the process
+may use.  Workers are forked (they start with every module imported, no
+re-import) and their results come back pickled by :class:`_CompactPickler`:
+the default pickling of slotted dataclasses rebuilds each object through
+``dataclasses.fields``, which cost half of what a worker saved.
+
+A call that raises in a worker comes back as None (our exceptions carry
+fields their pickling loses): the caller then makes the call itself, so the
+error raised is exactly the one a plain run raises, in the same order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import pickle
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from diffing.code_facts import AppCode, ChildSpec, ModuleFacts, PrivFile, SupervisorFacts
+from diffing.release import Application, Appup, RelApplication, Release, ReleaseSpec
+from diffing.terms import Atom, BitString, ErlList, ErlMap, OpaqueTerm
+
+if TYPE_CHECKING:  # concurrent.futures is imported only when a pool starts
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+Result = TypeVar("Result")
+
+# A release tree with this many application directories is worth reading in
+# two processes from the start (its OLD and NEW load side by side): below it,
+# starting a worker costs more than the loading it saves.
+MANY_APPLICATIONS = 16
+
+# The frozen dataclasses workers send back: releases and code facts.
+_PICKLED_BY_FIELDS: tuple[type, ...] = (
+    Release,
+    ReleaseSpec,
+    RelApplication,
+    Application,
+    Appup,
+    AppCode,
+    ModuleFacts,
+    SupervisorFacts,
+    ChildSpec,
+    PrivFile,
+    Atom,
+    ErlList,
+    ErlMap,
+    BitString,
+    OpaqueTerm,
+)
+_FIELD_NAMES = {
+    kind: tuple(field.name for field in dataclasses.fields(kind)) for kind in _PICKLED_BY_FIELDS
+}
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def workers_for_tree(source: str | Path) -> int:
+    """Worker processes to start before reading the release tree ``source``: none for
+    a small tree, a tarball or anything else, else one less than the CPUs."""
+    try:
+        applications = len(os.listdir(Path(source) / "lib"))
+    except (OSError, ValueError):
+        return 0
+    return available_cpus() - 1 if applications >= MANY_APPLICATIONS else 0
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A pool of ``workers`` forked processes for the block, or None (none asked, no fork)."""
+    import multiprocessing  # imported here: most runs never start a worker
+
+    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Pending(Generic[Result]):
+    """A call running in a worker."""
+
+    def __init__(self, future: Future[bytes | None]) -> None:
+        self.future = future
+
+    def cancel(self) -> bool:
+        """Take the call back if no worker has started it."""
+        return self.future.cancel()
+
+    def cancelled(self) -> bool:
+        return self.future.cancelled()
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self) -> Result | None:
+        """The call's result (waiting for it), or None when it raised."""
+        pickled = self.future.result()
+        return None if pickled is None else pickle.loads(pickled)
+
+
+def submit(
+    pool: ProcessPoolExecutor, function: Callable[..., Result], *arguments: object
+) -> Pending[Result]:
+    """``function(*arguments)`` in a worker (both must pickle: module-level functions)."""
+    return Pending(pool.submit(_call, function, arguments))
+
+
+def _call(function: Callable[..., object], arguments: tuple[object, ...]) -> bytes | None:
+    try:
+        result = function(*arguments)
+    except Exception:
+        return None
+    buffer = io.BytesIO()
+    _CompactPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(result)
+    return buffer.getvalue()
+
+
+class _CompactPickler(pickle.Pickler):
+    """Pickles the registered dataclasses as a call of their class with their fields."""
+
+    def reducer_override(self, obj: object) -> Any:  # a (class, fields) pair, or NotImplemented
+        names = _FIELD_NAMES.get(type(obj))
+        if names is None:
+            return NotImplemented
+        return type(obj), tuple([getattr(obj, name) for name in names])

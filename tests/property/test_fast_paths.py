@@ -1,0 +1,287 @@
+"""Each fast path (issue 6) gives what the plain path it shortcuts gives, on any input.
+
+The plain paths are the references: the full ETF decoder, the iterative
+one-line term writer, ``json.dumps``, networkx's condensation order, pathlib.
+A fast path may decline (return None, or hand over), never differ.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from diffing import beam_atoms, beam_terms, etf, term_writer
+from diffing.beam_files import beam_paths
+from diffing.errors import TermDecodeError
+from diffing.etf_common import common_term
+from diffing.terms import Atom, ErlList, ErlMap, Term
+from property.term_strategies import erlang_terms, exact
+from render.json_text import indented_json
+from upgrade.acyclic import acyclic_order, weak_components
+
+
+def encode(term: Term) -> bytes:
+    """A test-only ``term_to_binary`` (without the version byte) for text-form terms."""
+    if isinstance(term, Atom):
+        name = term.name.encode("utf-8")
+        return bytes([119, len(name)]) + name if len(name) < 256 else b"v" + _u16(len(name)) + name
+    if isinstance(term, bool):
+        raise TypeError(term)
+    if isinstance(term, int):
+        return _integer(term)
+    if isinstance(term, float):
+        return b"F" + struct.pack(">d", term)
+    if isinstance(term, bytes):
+        return b"m" + _u32(len(term)) + term
+    if isinstance(term, tuple):
+        return b"h" + bytes([len(term)]) + b"".join(map(encode, term))
+    if isinstance(term, ErlMap):
+        return (
+            b"t"
+            + _u32(len(term.entries))
+            + b"".join(encode(k) + encode(v) for k, v in term.entries)
+        )
+    assert isinstance(term, ErlList)
+    if not term.items:
+        return b"j" if term.tail is None else encode(term.tail)
+    codes = term.items
+    if term.tail is None and len(codes) < 65536 and all(_is_byte(code) for code in codes):
+        return b"k" + _u16(len(codes)) + bytes(code for code in codes if isinstance(code, int))
+    tail = b"j" if term.tail is None else encode(term.tail)
+    return b"l" + _u32(len(term.items)) + b"".join(map(encode, term.items)) + tail
+
+
+def _is_byte(term: Term) -> bool:
+    return isinstance(term, int) and not isinstance(term, bool) and 0 <= term < 256
+
+
+def _integer(value: int) -> bytes:
+    if 0 <= value < 256:
+        return bytes([97, value])
+    if -(2**31) <= value < 2**31:
+        return b"b" + struct.pack(">i", value)
+    magnitude = abs(value).to_bytes((abs(value).bit_length() + 7) // 8, "little")
+    return bytes([110, len(magnitude), value < 0]) + magnitude
+
+
+def _u16(value: int) -> bytes:
+    return value.to_bytes(2, "big")
+
+
+def _u32(value: int) -> bytes:
+    return value.to_bytes(4, "big")
+
+
+def full_decode(data: bytes) -> Term:
+    """The full decoder alone, as before the fast path existed."""
+    decoder = etf._Decoder(data, None, "test")
+    return decoder.term()
+
+
+def _compact_length(size: int) -> bytes:
+    return bytes([size << 4]) if size < 16 else bytes([(size >> 3) & 0xE0 | 0x08, size & 0xFF])
+
+
+@st.composite
+def atom_tables(draw: st.DrawFn) -> tuple[str, bytes]:
+    names = draw(st.lists(st.text(max_size=20), min_size=1, max_size=6))
+    chunk_id = draw(st.sampled_from(["AtU8", "Atom"]))
+    encoding = "utf-8" if chunk_id == "AtU8" else "latin-1"
+    encoded = [name.encode(encoding, errors="replace")[:255] for name in names]
+    if draw(st.booleans()):
+        table = _u32(len(encoded)) + b"".join(bytes([len(e)]) + e for e in encoded)
+    else:
+        count = (-len(encoded)) & 0xFFFFFFFF
+        table = _u32(count) + b"".join(_compact_length(len(e)) + e for e in encoded)
+    data = bytearray(table)
+    for _ in range(draw(st.integers(0, 2))):
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    return chunk_id, bytes(data[: draw(st.integers(len(data) - 2, len(data)))])
+
+
+class TestCommonTermDecoder:
+    """``binary_to_term``: the fast path must decode exactly as the full decoder, or decline."""
+
+    @given(erlang_terms())
+    def test_encoded_terms_decode_alike(self, term: Term) -> None:
+        data = encode(term)
+        fast = common_term(b"\x83" + data, 1)
+        if fast is not None:
+            assert exact(fast) == exact(full_decode(data))
+        assert exact(etf.decode_term(b"\x83" + data)) == exact(full_decode(data))
+
+    @given(erlang_terms(max_leaves=8), st.integers(min_value=0), st.binary(min_size=1, max_size=3))
+    def test_damaged_bytes_never_decode_differently(
+        self, term: Term, where: int, garbage: bytes
+    ) -> None:
+        data = bytearray(encode(term))
+        position = where % len(data)
+        data[position : position + len(garbage)] = garbage
+        fast = common_term(bytes(data), 0)
+        if fast is None:
+            return
+        try:
+            reference = full_decode(bytes(data))
+        except TermDecodeError:
+            pytest.fail("the fast path decoded bytes the full decoder refuses")
+        assert exact(fast) == exact(reference)
+
+
+class TestAtomTables:
+    """beam_lib's atom table, both layouts: the one-loop readers give the same atoms, or
+    hand over to the span reader, which says what is wrong."""
+
+    @given(atom_tables())
+    def test_same_atoms_or_same_error(self, table: tuple[str, bytes]) -> None:
+        chunk_id, data = table
+        try:
+            expected: object = beam_atoms.atom_table({chunk_id: data}, None)
+        except TermDecodeError as error:
+            expected = str(error)
+        original = beam_atoms._atom_names, beam_atoms._compact_atom_names
+        beam_atoms._atom_names = beam_atoms._compact_atom_names = lambda *arguments: None
+        try:
+            reference: object = beam_atoms.atom_table({chunk_id: data}, None)
+        except TermDecodeError as error:
+            reference = str(error)
+        finally:
+            beam_atoms._atom_names, beam_atoms._compact_atom_names = original
+        assert expected == reference
+
+
+class TestFlatTermWriter:
+    """``io_lib:format("~tp")``-like layout: the recursive one-line writer agrees with the
+    iterative one at every budget, so every layout is the same text."""
+
+    @given(erlang_terms(), st.one_of(st.integers(-5, 120), st.just(sys.maxsize)))
+    def test_flat_within_agrees(self, term: Term, budget: int) -> None:
+        fast = term_writer._flat_within(term, budget)
+        assert fast == term_writer._flat_within_iteratively(term, budget)
+
+    @given(erlang_terms(), st.integers(min_value=1, max_value=100))
+    def test_layout_agrees(self, term: Term, width: int) -> None:
+        fast = term_writer.format_term(term, width)
+        original = term_writer._flat_within
+
+        def iterative(term: Term, budget: int, depth: int = 0) -> str | None:
+            return term_writer._flat_within_iteratively(term, budget)
+
+        term_writer._flat_within = iterative  # the writer as it was, for this call only
+        try:
+            assert fast == term_writer.format_term(term, width)
+        finally:
+            term_writer._flat_within = original
+
+
+_ATTRIBUTE_KEYS = st.sampled_from(["vsn", "behaviour", "behavior", "author", "dialyzer"]).map(Atom)
+_ATTRIBUTES = st.lists(
+    st.one_of(
+        st.tuples(_ATTRIBUTE_KEYS, erlang_terms(max_leaves=4)),
+        st.tuples(_ATTRIBUTE_KEYS, st.lists(_ATTRIBUTE_KEYS, max_size=3).map(tuple).map(ErlList)),
+        st.tuples(erlang_terms(max_leaves=2), erlang_terms(max_leaves=2)),
+        st.tuples(_ATTRIBUTE_KEYS),
+    ),
+    max_size=5,
+).map(lambda entries: ErlList(tuple(entries)))
+
+
+class TestAttributeFacts:
+    """beam_lib:chunks(F, [attributes]) merges entries per key; vsn and behaviours read
+    without merging are those of the merged list, and errors are the same."""
+
+    @given(_ATTRIBUTES)
+    def test_same_facts_as_the_merged_list(self, attributes: ErlList) -> None:
+        data = b"\x83" + encode(attributes)
+        try:
+            merged = beam_terms.attributes(data, None)
+        except TermDecodeError as error:
+            with pytest.raises(TermDecodeError) as quick:
+                beam_terms.attribute_facts(data, None)
+            assert str(quick.value) == str(error)
+            return
+        facts = beam_terms.attribute_facts(data, None)
+        expected = (True, beam_terms.vsn(merged), beam_terms.behaviours(merged))
+        assert (facts[0], exact(facts[1]) if facts[1] is not None else None, facts[2]) == (
+            expected[0],
+            exact(expected[1]) if expected[1] is not None else None,
+            expected[2],
+        )
+
+
+_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.floats(allow_nan=False)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+class TestIndentedJson:
+    """``json.dumps(data, indent=2, ensure_ascii=False)``, byte for byte."""
+
+    @given(_JSON)
+    def test_same_text_as_json_dumps(self, data: object) -> None:
+        assert indented_json(data) == json.dumps(data, indent=2, ensure_ascii=False)
+
+
+_GRAPHS = st.integers(min_value=1, max_value=9).flatmap(
+    lambda size: st.tuples(
+        st.just(size),
+        st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)), max_size=size * 2),
+    )
+)
+
+
+class TestAcyclicOrder:
+    """systools_rc's dependency order: Kahn's algorithm taking the smallest key first is what
+    networkx's lexicographical topological sort of the condensation gives when there is no cycle."""
+
+    @given(_GRAPHS)
+    def test_same_order_as_networkx_or_declines_on_cycles(
+        self, graph: tuple[int, list[tuple[int, int]]]
+    ) -> None:
+        size, edges = graph
+        successors: dict[int, set[int]] = {node: set() for node in range(size)}
+        for source, target in edges:
+            successors[source].add(target)
+        reference: nx.DiGraph[int] = nx.DiGraph()
+        reference.add_nodes_from(range(size))
+        reference.add_edges_from(edges)
+        order = acyclic_order(range(size), successors, key=lambda node: -node)
+        if not nx.is_directed_acyclic_graph(reference):
+            assert order is None
+            return
+        assert order == list(nx.lexicographical_topological_sort(reference, key=lambda n: -n))
+
+    @given(_GRAPHS)
+    def test_weak_components_as_networkx(self, graph: tuple[int, list[tuple[int, int]]]) -> None:
+        size, edges = graph
+        successors: dict[int, set[int]] = {node: set() for node in range(size)}
+        for source, target in edges:
+            successors[source].add(target)
+        reference: nx.DiGraph[int] = nx.DiGraph()
+        reference.add_nodes_from(range(size))
+        reference.add_edges_from(edges)
+        found = sorted(sorted(component) for component in weak_components(range(size), successors))
+        expected = sorted(sorted(c) for c in nx.weakly_connected_components(reference))
+        assert found == expected
+
+
+class TestBeamPaths:
+    """The .app's module names joined to the ebin directory exactly as pathlib joins them."""
+
+    @given(
+        st.sampled_from([".", "/", "lib/a-1/ebin", "/abs/ebin/", "a//b", "./x"]),
+        st.lists(st.text(st.sampled_from("ab./_\\"), max_size=6), max_size=4),
+    )
+    def test_same_text_as_pathlib(self, directory: str, modules: list[str]) -> None:
+        ebin = Path(directory)
+        assert beam_paths(ebin, modules) == [str(ebin / f"{module}.beam") for module in modules]
