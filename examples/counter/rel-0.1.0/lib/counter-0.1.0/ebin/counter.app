@@ -1,0 +1,11 @@
+{application,counter,
+             [{applications,[kernel,stdlib,elixir,logger,sasl]},
+              {description,"counter"},
+              {modules,['Elixir.Counter.Application',
+                        'Elixir.Counter.Describe',
+                        'Elixir.Counter.Describe.Counter.State',
+                        'Elixir.Counter.Server','Elixir.Counter.State',
+                        'Elixir.String.Chars.Counter.State']},
+              {registered,[]},
+              {vsn,"0.1.0"},
+              {mod,{'Elixir.Counter.Application',[]}}]}.

@@ -1,0 +1,10 @@
+defmodule Counter.Application do
+  @moduledoc false
+  use Application
+
+  @impl true
+  def start(_type, _args) do
+    children = [Counter.Server, {Counter.Ticker, 0}]
+    Supervisor.start_link(children, strategy: :one_for_one, name: Counter.Supervisor)
+  end
+end
