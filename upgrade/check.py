@@ -15,6 +15,12 @@ directions, that:
 
 and that a version whose code changed was bumped.  Each finding has a stable
 code, listed in docs/warnings.md.
+
+A mix release's consolidated protocols (``releases/VSN/consolidated``) live
+outside every application, so no appup can load them: when they changed, a
+relup made from the appups alone (systools, ``relup relup``) keeps the old
+dispatch tables, and the check says so (``relup plan --write`` and ``relup
+package`` add the relup steps that load them, see ``upgrade.protocols``).
 """
 
 from __future__ import annotations
@@ -23,9 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from diffing.changes import AppDiff, ReleaseDiff
+from diffing.changes import AppDiff, ConsolidationDiff, ReleaseDiff
 from diffing.term_writer import format_term
-from diffing.terms import ErlList, Term
+from diffing.terms import Atom, ErlList, ErlMap, Term
 from upgrade import instructions as ins
 from upgrade.handwritten import read_hand_written
 from upgrade.plan import PlanError
@@ -35,18 +41,30 @@ _MODULE_INSTRUCTIONS = (ins.Update, ins.LoadModule, ins.AddModule, ins.DeleteMod
 _MIRROR = {"added": "removed", "removed": "added", "changed": "changed"}
 
 
+Severity = Literal["problem", "note"]
+
+
 @dataclass(frozen=True, slots=True)
 class CheckFinding:
+    """One thing ``relup check`` reports; only problems make it fail.
+
+    A note is something the appups cannot express at all but relup's own
+    relup handles (consolidated protocols): worth knowing when the relup is
+    made from the appups alone, not a defect of the appups.
+    """
+
     application: str
     direction: Direction | None
     code: str
     message: str
+    severity: Severity = "problem"
 
     def __str__(self) -> str:
         where = (
             self.application if self.direction is None else f"{self.application} ({self.direction})"
         )
-        return f"{where}: {self.message} [{self.code}]"
+        prefix = "note: " if self.severity == "note" else ""
+        return f"{prefix}{where}: {self.message} [{self.code}]"
 
 
 def check_appups(diff: ReleaseDiff) -> tuple[CheckFinding, ...]:
@@ -66,7 +84,35 @@ def check_appups(diff: ReleaseDiff) -> tuple[CheckFinding, ...]:
             )
         if app.status == "upgraded":
             findings.extend(_check_application(diff, app, instructed_anywhere))
+    if diff.consolidated is not None:
+        findings.extend(_check_protocols(diff.consolidated))
     return tuple(findings)
+
+
+def _check_protocols(consolidation: ConsolidationDiff) -> list[CheckFinding]:
+    """Changed consolidated protocols: no appup can load them (docs/elixir.md)."""
+    # A -vsn-only change has nothing to load: the protocol steps skip it too.
+    changed = [change for change in consolidation.modules if not change.vsn_only]
+    if not changed:
+        return []
+    names = ", ".join(
+        change.module if change.kind == "changed" else f"{change.module} ({change.kind})"
+        for change in changed
+    )
+    message = (
+        f"consolidated protocols changed: {names}; appups cannot load them (they are "
+        "outside every application), so a relup made from the appups alone keeps the old "
+        "ones: relup plan --write and relup package add the relup steps that load them"
+    )
+    return [
+        CheckFinding(
+            consolidation.new_directory,
+            None,
+            "consolidated-protocols-not-covered",
+            message,
+            severity="note",
+        )
+    ]
 
 
 def _scripts(
@@ -181,13 +227,34 @@ def _check_children(
     return findings
 
 
+_SUPERVISOR_MODULES = frozenset({"supervisor", "Elixir.Supervisor"})
+
+
 def _supervisor_call(instruction: ins.Instruction) -> tuple[str, Term] | None:
-    if not (isinstance(instruction, ins.Apply) and instruction.module == "supervisor"):
+    """``(function, child id)`` of a supervisor call in an ``apply``, else None.
+
+    ``start_child`` takes a child spec, not an id: the id is read out of it
+    (a tuple spec's first element, a map spec's ``id``, Elixir's ``Mod`` or
+    ``{Mod, Arg}`` shorthand, whose default id is ``Mod``).
+    """
+    if not (isinstance(instruction, ins.Apply) and instruction.module in _SUPERVISOR_MODULES):
         return None
     arguments = instruction.arguments
-    if isinstance(arguments, ErlList) and len(arguments.items) == 2:
-        return (instruction.function, arguments.items[1])
-    return None
+    if not (isinstance(arguments, ErlList) and len(arguments.items) == 2):
+        return None
+    argument = arguments.items[1]
+    if instruction.function == "start_child":
+        return (instruction.function, _child_id_of_spec(argument))
+    return (instruction.function, argument)
+
+
+def _child_id_of_spec(spec: Term) -> Term:
+    if isinstance(spec, ErlMap):
+        identifier = spec.get(Atom("id"))
+        return spec if identifier is None else identifier
+    if isinstance(spec, tuple) and spec:
+        return spec[0]
+    return spec
 
 
 def _instructed_modules(diff: ReleaseDiff) -> set[str]:
