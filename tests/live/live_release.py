@@ -34,7 +34,6 @@ from diffing.term_reader import parse_first_term
 from diffing.terms import Term, as_text
 from live.processes import (
     LiveReleaseError,
-    PrivateEpmd,
     clean_environment,
     is_running,
     kill_and_wait,
@@ -42,6 +41,7 @@ from live.processes import (
     run_checked,
     wait_until,
 )
+from relup.scratch_node import PrivateEpmd
 
 __all__ = [
     "LiveReleaseError",

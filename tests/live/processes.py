@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -68,61 +67,6 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise LiveReleaseError(f"timed out after {timeout:.0f} s waiting for {description}")
         time.sleep(interval)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _port_accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-class PrivateEpmd:
-    """An epmd on a free port, our own child process (nodes find it via ERL_EPMD_PORT)."""
-
-    def __init__(self, binary: str) -> None:
-        self.binary = binary
-        self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, attempts: int = 3) -> int:
-        """Start epmd on a free port (retrying if another process takes it first)."""
-        for _attempt in range(attempts):
-            port = _free_port()
-            process = subprocess.Popen(
-                [self.binary, "-port", str(port)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            deadline = time.monotonic() + 10
-            while process.poll() is None and time.monotonic() < deadline:
-                if _port_accepts(port):
-                    self.process, self.port = process, port
-                    return port
-                time.sleep(0.05)
-            process.kill()
-            process.wait()
-        raise LiveReleaseError(f"could not start {self.binary} on a free port")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
 
 
 def processes_naming(directories: Iterable[Path], excluded: Iterable[int] = ()) -> list[int]:

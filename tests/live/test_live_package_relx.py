@@ -111,10 +111,10 @@ def packaged(request: pytest.FixtureRequest, work_dir: Path, old_build: OldBuild
     assert _tree_digest(shared) == before, "relup package changed the build tree"
     with tarfile.open(package) as archive:
         members = frozenset(archive.getnames())
-        relup = archive.extractfile(f"releases/{NEW}/relup")
-        appup = archive.extractfile(f"lib/shop-{NEW}/ebin/shop.appup")
-        assert relup is not None and appup is not None
-        return Packaged(planned, package, relup.read(), appup.read(), members)
+        relup_member = archive.extractfile(f"releases/{NEW}/relup")
+        appup_member = archive.extractfile(f"lib/shop-{NEW}/ebin/shop.appup")
+        assert relup_member is not None and appup_member is not None
+        return Packaged(planned, package, relup_member.read(), appup_member.read(), members)
 
 
 def test_the_package_holds_what_the_installers_need(packaged: Packaged) -> None:
