@@ -16,7 +16,7 @@ from pathlib import Path
 
 from diffing import etf
 from diffing.errors import TermDecodeError
-from diffing.etf_common import common_list_of_pairs
+from diffing.etf_common import common_attribute_facts
 from diffing.terms import NIL, Atom, ErlList, Term, term_order_key
 
 _VSN = Atom("vsn")
@@ -51,8 +51,7 @@ def attribute_facts(
     """
     if data is None:
         return False, None, ()
-    pairs = common_list_of_pairs(data)  # the usual bytes, read without building the list
-    quick = _unmerged_facts(pairs) if pairs is not None else None
+    quick = common_attribute_facts(data)  # the usual bytes, read without building the list
     if quick is not None:
         return True, *quick
     term = optional_term(data, "Attr", path)

@@ -36,19 +36,25 @@ def common_term(data: bytes, position: int) -> Term | None:
         return None
 
 
-def common_list_of_pairs(data: bytes) -> list[tuple[Atom, Term]] | None:
-    """``term_to_binary`` of a proper list of ``{Atom, Term}`` pairs (a beam's ``Attr``),
-    as pairs, or None to use the full decoder.
+def common_attribute_facts(data: bytes) -> tuple[Term | None, tuple[str, ...]] | None:
+    """The ``vsn`` value and the behaviour names (both spellings, sorted) of a beam's
+    ``Attr`` bytes in the usual shape: a proper list of ``{Atom, Term}`` pairs,
+    each key once.  None for anything else (a key twice: ``beam_lib`` merges
+    those), which the caller reads the full way.
 
-    The list and the pairs are read straight from the bytes, the terms in
-    them as :func:`common_term` reads them.
+    The list and the pairs are read straight from the bytes, the values in
+    them as :func:`common_term` reads them, the keys and the list not built:
+    every beam has an ``Attr`` chunk.
 
-    >>> common_list_of_pairs(bytes([131, 108, 0, 0, 0, 1, 104, 2, 119, 1, 97, 97, 1, 106]))
-    [(Atom('a'), 1)]
+    >>> vsn_1 = [104, 2, 119, 3, 118, 115, 110, 97, 1]  # {vsn, 1}
+    >>> common_attribute_facts(bytes([131, 108, 0, 0, 0, 1, *vsn_1, 106]))
+    (1, ())
     """
     if data[:2] != b"\x83l":
         return None
-    pairs: list[tuple[Atom, Term]] = []
+    keys: set[str] = set()
+    found_vsn: Term | None = None
+    names: set[str] = set()
     try:
         count = _uint(data, 2, 4)
         position = 6
@@ -58,14 +64,20 @@ def common_list_of_pairs(data: bytes) -> list[tuple[Atom, Term]] | None:
             tag = data[position + 2]
             if tag not in (100, 119, 115, 118):
                 return None
-            key, position = _atom(data, position + 2, tag)
+            key, position = _atom_name(data, position + 2, tag)
+            if key in keys:
+                return None
+            keys.add(key)
             value, position = _term(data, position, 2)
-            pairs.append((key, value))
+            if key == "vsn":
+                found_vsn = value
+            elif key in ("behaviour", "behavior") and isinstance(value, ErlList):
+                names.update(item.name for item in value.items if isinstance(item, Atom))
         if data[position] != 106:
             return None
     except (_Unusual, IndexError, UnicodeDecodeError):
         return None
-    return pairs
+    return found_vsn, tuple(sorted(names))
 
 
 def _term(data: bytes, position: int, depth: int) -> tuple[Term, int]:
@@ -112,6 +124,11 @@ def _number_or_bytes(data: bytes, position: int, tag: int) -> tuple[Term, int]:
 
 
 def _atom(data: bytes, position: int, tag: int) -> tuple[Atom, int]:
+    name, end = _atom_name(data, position, tag)
+    return Atom(name), end
+
+
+def _atom_name(data: bytes, position: int, tag: int) -> tuple[str, int]:
     if tag in (100, 118):
         start = position + 3
         end = start + (data[position + 1] << 8 | data[position + 2])
@@ -123,7 +140,7 @@ def _atom(data: bytes, position: int, tag: int) -> tuple[Atom, int]:
     name = data[start:end].decode("latin-1" if tag in (100, 115) else "utf-8")
     if len(name) > _MAX_ATOM_CHARACTERS:
         raise _Unusual
-    return Atom(name), end
+    return name, end
 
 
 def _list(data: bytes, position: int, depth: int) -> tuple[Term, int]:

@@ -7,6 +7,10 @@ re-import) and their results come back pickled by :class:`_CompactPickler`:
 the default pickling of slotted dataclasses rebuilds each object through
 ``dataclasses.fields``, which cost half of what a worker saved.
 
+:func:`in_child` runs one call in a process forked just for it (plain
+``os.fork``, no pool: it costs a few milliseconds), for work at the end of a
+run that splits in two.
+
 A call that raises in a worker comes back as None (our exceptions carry
 fields their pickling loses): the caller then makes the call itself, so the
 error raised is exactly the one a plain run raises, in the same order.
@@ -15,6 +19,7 @@ error raised is exactly the one a plain run raises, in the same order.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import io
 import os
 import pickle
@@ -142,3 +147,49 @@ class _CompactPickler(pickle.Pickler):
         if names is None:
             return NotImplemented
         return type(obj), tuple([getattr(obj, name) for name in names])
+
+
+def in_child(
+    function: Callable[..., Result], *arguments: object
+) -> Callable[[], Result | None] | None:
+    """Start ``function(*arguments)`` in a forked child; None where processes cannot fork.
+
+    Returns what waits for the result: the call's result, or None when it raised
+    or the child died (the caller then makes the call itself).  Call it once.
+    """
+    if not hasattr(os, "fork"):
+        return None
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's coverage is not collected
+        os.close(reading)
+        _child_main(writing, function, arguments)
+    os.close(writing)
+    return lambda: _child_result(reading, child)
+
+
+def _child_main(
+    writing: int, function: Callable[..., object], arguments: tuple[object, ...]
+) -> None:
+    # Never returns: the child must not run the parent's cleanups or flush its
+    # buffered output a second time, so it leaves through os._exit.
+    # Nor collect: it lives for one call, and a collection would write to
+    # every object's header, copying the pages it shares with the parent.
+    gc.disable()
+    status = 1
+    try:
+        payload = pickle.dumps(function(*arguments), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(writing, "wb") as pipe:
+            pipe.write(payload)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _child_result(reading: int, child: int) -> Any:
+    with os.fdopen(reading, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(child, 0)
+    if status != 0 or not payload:
+        return None
+    return pickle.loads(payload)

@@ -266,7 +266,12 @@ def _plan_request(arguments: argparse.Namespace, regenerate: bool) -> PlanReques
 
 def _run_plan(arguments: argparse.Namespace) -> int:
     from relup.files import check_replaceable
-    from relup.planning import plan_files, plan_release_upgrade, write_files
+    from relup.planning import (
+        plan_before_translation,
+        plan_files,
+        plan_release_upgrade,
+        write_files,
+    )
     from relup.progress import progress_bar
     from render.plan_data import render_plan_json, render_plan_yaml
     from render.plan_text import render_plan_text
@@ -274,6 +279,12 @@ def _run_plan(arguments: argparse.Namespace) -> int:
     if arguments.html is not None:
         check_replaceable(arguments.html, arguments.force)
     request = _plan_request(arguments, arguments.regenerate)
+    if arguments.format == "json" and not arguments.write and arguments.html is None:
+        # JSON alone: the relup is translated while the rest of the plan is written.
+        with progress_bar(sys.stderr, arguments.quiet) as progress:  # erased before output
+            plan, translate = plan_before_translation(request, progress)
+        sys.stdout.write(render_plan_json(plan, translate))
+        return EXIT_OK
     with progress_bar(sys.stderr, arguments.quiet) as progress:  # erased before output
         plan = plan_release_upgrade(request, progress)
     files = plan_files(plan, arguments.force) if arguments.write else []

@@ -8,8 +8,9 @@ appups stay as they are).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from diffing.code_facts import ReleaseCode
@@ -54,6 +55,20 @@ def plan_release_upgrade(request: PlanRequest, progress: Progress | None = None)
 
     ``progress`` hears each stage, and the beams as they are read (see ``diffing.progress``).
     """
+    plan, translate = plan_before_translation(request, progress)
+    report(progress, "translating", 0, 1)
+    return replace(plan, relup=translate())
+
+
+def plan_before_translation(
+    request: PlanRequest, progress: Progress | None = None
+) -> tuple[UpgradePlan, Callable[[], Relup]]:
+    """:func:`plan_release_upgrade`'s plan without its relup, and the call that translates it.
+
+    For a caller that translates elsewhere (``render_plan_json`` does it in a
+    second process while it writes the rest); the call raises what
+    :func:`plan_release_upgrade` raises when translating.
+    """
     old_code, new_code = read_release_pair(request, progress)
     report(progress, "planning", 0, 1)
     options = PlanOptions(
@@ -67,8 +82,7 @@ def plan_release_upgrade(request: PlanRequest, progress: Progress | None = None)
         ),
     )
     plan = plan_upgrade(diff_releases(old_code, new_code), options)
-    report(progress, "translating", 0, 1)
-    return replace(plan, relup=relup_of_plan(plan, new_code.release, old_code.release))
+    return plan, partial(relup_of_plan, plan, new_code.release, old_code.release)
 
 
 def read_release_pair(

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import cast
 
 from diffing.changes import AppDiff, ChildChange, ConfigChange, KeyChange, ModuleChange, ReleaseDiff
 from diffing.term_writer import format_term
 from diffing.terms import Atom, Term
+from diffing.workers import in_child
 from render.appup_file import short_term
 from render.json_text import indented_json
-from render.relup_terms import to_term
 from upgrade import instructions as ins
 from upgrade.plan import AppPlan, PlannedInstruction, PlanWarning, ProtocolPlan, UpgradePlan
 from upgrade.relup_builder import Relup, RelupEntry
@@ -61,9 +64,50 @@ def plan_to_data(plan: UpgradePlan) -> Data:
     return data
 
 
-def render_plan_json(plan: UpgradePlan) -> str:
-    """The plan as JSON: keys in the data's order, 2-space indent, a final newline."""
-    return indented_json(plan_to_data(plan)) + "\n"  # json.dumps(..., indent=2), faster
+def render_plan_json(plan: UpgradePlan, translate: Callable[[], Relup] | None = None) -> str:
+    """The plan as JSON: keys in the data's order, 2-space indent, a final newline.
+
+    ``translate``, for a plan without its relup, is the call that makes it
+    (``relup.planning.plan_before_translation``): the text is then that of the
+    plan with the relup it returns, and the call raises what it raises.
+    """
+    if translate is None:
+        relup = plan.relup
+        if relup is None or _instruction_count(relup) < FORK_MIN_INSTRUCTIONS:
+            return indented_json(plan_to_data(plan)) + "\n"  # json.dumps(..., indent=2), faster
+        translate = partial(_as_is, relup)
+    elif _step_count(plan) < FORK_MIN_INSTRUCTIONS:
+        return render_plan_json(replace(plan, relup=translate()))
+    # A big relup is translated and written by a second process while this one
+    # writes the rest; "relup" is the data's last key, so its text is appended.
+    relup_text = in_child(_translated_relup_json, translate)
+    head = indented_json(plan_to_data(replace(plan, relup=None)))
+    text = relup_text() if relup_text is not None else None
+    if text is None:  # no fork here, or the child failed: again in this process
+        text = _translated_relup_json(translate)
+    return head[: -len("null\n}")] + text + "\n}\n"
+
+
+# From this many instructions (in the relup, or planned when it is still to
+# translate) a second process saves more than forking it costs.
+FORK_MIN_INSTRUCTIONS = 2000
+
+
+def _instruction_count(relup: Relup) -> int:
+    return sum(len(entry.instructions) for entry in (*relup.up, *relup.down))
+
+
+def _step_count(plan: UpgradePlan) -> int:
+    return sum(len(app_plan.up) + len(app_plan.down) for app_plan in plan.applications)
+
+
+def _as_is(relup: Relup) -> Relup:
+    return relup
+
+
+def _translated_relup_json(translate: Callable[[], Relup]) -> str:
+    """The text of the plan data's ``"relup"`` value, indented to stand at its key."""
+    return indented_json(_relup_data(translate()), level=1)
 
 
 def render_plan_yaml(plan: UpgradePlan) -> str:
@@ -90,20 +134,35 @@ def instruction_data(instruction: ins.Instruction) -> Data:
     >>> instruction_data(ins.LoadModule("shop_util"))["erlang"]
     '{load_module,shop_util}'
     """
-    data: Data = {"erlang": erlang_text(short_term(instruction)), "op": _op(instruction)}
-    for field in dataclasses.fields(instruction):
-        value = getattr(instruction, field.name)
-        if isinstance(instruction, ins.Update) and field.name == "extra":
+    short = short_term(instruction)
+    data: Data = {"erlang": erlang_text(short), "op": _op(short, instruction)}
+    is_update = isinstance(instruction, ins.Update)
+    for name in _field_names(type(instruction)):
+        value = getattr(instruction, name)
+        if is_update and name == "extra":
             data["change"] = "soft" if value is None else "advanced"
-        data[field.name] = _field_data(field.name, value)
+        data[name] = _field_data(name, value)
     return data
 
 
-def _op(instruction: ins.Instruction) -> str:
-    match to_term(instruction):
+def _op(short: Term, instruction: ins.Instruction) -> str:
+    # The short form keeps the full form's tag (it only leaves out defaults),
+    # so the instruction is not turned into a term a second time.
+    match short:
         case Atom(name=name) | (Atom(name=name), *_):
             return name
     raise TypeError(f"not an instruction: {instruction!r}")
+
+
+def _field_names(kind: type[ins.Instruction]) -> tuple[str, ...]:
+    # dataclasses.fields builds its tuple on every call: once per class instead.
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in dataclasses.fields(kind))
+    return names
+
+
+_FIELD_NAMES: dict[type[ins.Instruction], tuple[str, ...]] = {}
 
 
 def _field_data(name: str, value: object) -> object:

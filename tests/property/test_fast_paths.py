@@ -231,6 +231,16 @@ class TestIndentedJson:
     def test_same_text_as_json_dumps(self, data: object) -> None:
         assert indented_json(data) == json.dumps(data, indent=2, ensure_ascii=False)
 
+    @given(_JSON, st.integers(min_value=1, max_value=3))
+    def test_a_level_is_the_text_of_a_value_that_deep(self, data: object, level: int) -> None:
+        nested: object = data
+        for _ in range(level):
+            nested = [nested]
+        whole = json.dumps(nested, indent=2, ensure_ascii=False)
+        opening = "".join("[\n" + "  " * depth for depth in range(1, level + 1))
+        closing = "".join("\n" + "  " * depth + "]" for depth in reversed(range(level)))
+        assert whole == opening + indented_json(data, level=level) + closing
+
 
 _GRAPHS = st.integers(min_value=1, max_value=9).flatmap(
     lambda size: st.tuples(

@@ -68,3 +68,15 @@ def test_only_trees_with_many_applications_start_workers(
     assert workers_for_tree(tmp_path) == expected
     assert workers_for_tree(tmp_path / "missing") == 0
     assert workers_for_tree(tmp_path / "release.tar.gz") == 0
+
+
+def test_a_child_gives_back_its_result() -> None:
+    result = workers.in_child(_echo, {"big": list(range(100_000))})
+    assert result is not None  # every platform the tests run on can fork
+    assert result() == {"big": list(range(100_000))}
+
+
+def test_a_failing_child_gives_back_none() -> None:
+    result = workers.in_child(_fail, "broken")
+    assert result is not None
+    assert result() is None

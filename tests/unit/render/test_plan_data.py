@@ -10,10 +10,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 
 from diffing.term_reader import parse_first_term
 from diffing.terms import Atom, ErlList, erl_list, erl_string
+from render import plan_data
 from render.plan_data import (
     SCHEMA_VERSION,
     instruction_data,
@@ -24,6 +25,7 @@ from render.plan_data import (
 from unit.render.plan_samples import INSTRUCTIONS, SHOP_PLAN, UPGRADE_PLANS, assert_golden
 from upgrade import instructions as ins
 from upgrade.plan import UpgradePlan
+from upgrade.relup_builder import Relup
 from upgrade.syntax import check_instruction, expand_script
 
 SCHEMA_PATH = Path(__file__).resolve().parents[3] / "docs" / "plan-schema.json"
@@ -156,3 +158,43 @@ def test_any_plan_validates_and_yaml_equals_json(plan: UpgradePlan) -> None:
     json_data = json.loads(render_plan_json(plan))
     PLAN_VALIDATOR.validate(json_data)
     assert yaml.safe_load(render_plan_yaml(plan)) == json_data
+
+
+class _NotTranslatable(Exception):
+    pass
+
+
+def _refuse() -> Relup:
+    raise _NotTranslatable("no relup for this plan")
+
+
+class TestJsonInTwoProcesses:
+    """A big plan's relup is written (and translated) by a forked child: the text is
+    the one a single process writes, and a failing translation raises its own error."""
+
+    @settings(max_examples=25, deadline=None)  # a fork per example
+    @given(UPGRADE_PLANS)
+    def test_same_text_as_one_process(self, plan: UpgradePlan) -> None:
+        alone = render_plan_json(plan)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(plan_data, "FORK_MIN_INSTRUCTIONS", 0)
+            assert render_plan_json(plan) == alone
+            if plan.relup is not None:
+                relup = plan.relup
+                untranslated = dataclasses.replace(plan, relup=None)
+                assert render_plan_json(untranslated, lambda: relup) == alone
+
+    def test_a_small_plan_translates_here(self) -> None:
+        untranslated = dataclasses.replace(SHOP_PLAN, relup=None)
+        assert SHOP_PLAN.relup is not None
+        relup = SHOP_PLAN.relup
+        assert render_plan_json(untranslated, lambda: relup) == render_plan_json(SHOP_PLAN)
+
+    @pytest.mark.parametrize("fork_min", [0, 10**9])
+    def test_a_failing_translation_raises_its_error(
+        self, monkeypatch: pytest.MonkeyPatch, fork_min: int
+    ) -> None:
+        monkeypatch.setattr(plan_data, "FORK_MIN_INSTRUCTIONS", fork_min)
+        untranslated = dataclasses.replace(SHOP_PLAN, relup=None)
+        with pytest.raises(_NotTranslatable, match="no relup for this plan"):
+            render_plan_json(untranslated, _refuse)
