@@ -186,9 +186,7 @@ def _key_changes(old: Application, new: Application) -> tuple[KeyChange, ...]:
         ("registered", _atoms(old.registered), _atoms(new.registered)),
         ("env", old.env, new.env),
     )
-    return tuple(
-        KeyChange(key, was, now) for key, was, now in pairs if not exactly_equal(was, now)
-    )
+    return tuple(KeyChange(key, was, now) for key, was, now in pairs if not exactly_equal(was, now))
 
 
 def _atoms(names: Sequence[str]) -> Term:

@@ -17,6 +17,7 @@ from diffing.terms import Term
 AppName = NewType("AppName", str)
 ModuleName = NewType("ModuleName", str)
 
+
 class _Named(Protocol):
     @property
     def name(self) -> str: ...

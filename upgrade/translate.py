@@ -280,4 +280,3 @@ def place_emulator_restarts(
         new_after = [i for i in new_after if i != ins.RESTART_EMULATOR]
         new_after.append(ins.RESTART_EMULATOR)
     return tuple(new_before), tuple(new_after)
-

@@ -29,7 +29,6 @@ from upgrade.relup_builder import RelupOptions
 pytestmark = pytest.mark.erlang
 
 
-
 def _write(scenario: UpgradeScenario, root: Path, oracle: SystoolsOracle) -> list[WrittenRelease]:
     releases = [scenario.new, scenario.old] + ([scenario.oldest] if scenario.oldest else [])
     return [write_release(root, release, oracle, compile_beams=False) for release in releases]

@@ -64,9 +64,7 @@ def test_relup_check_prints_the_finding_as_a_note(capsys: pytest.CaptureFixture[
     lines = capsys.readouterr().out.splitlines()
     protocol_lines = [line for line in lines if line.endswith(f"[{CODE}]")]
     assert len(protocol_lines) == 1
-    assert protocol_lines[0].startswith(
-        "note: releases/0.2.0/consolidated: consolidated protocols"
-    )
+    assert protocol_lines[0].startswith("note: releases/0.2.0/consolidated: consolidated protocols")
 
 
 def test_the_note_alone_does_not_fail_the_check(
