@@ -44,14 +44,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from diffing.errors import TermDecodeError
-from diffing.etf_common import common_term
+from diffing.etf_common import MAX_ATOM_CHARACTERS, common_term
 from diffing.terms import NIL, Atom, BitString, ErlList, ErlMap, OpaqueTerm, Term
 
 VERSION_BYTE = 131
 COMPRESSED_TAG = 80
 MAX_DEPTH = 1000
 MAX_DECOMPRESSED = 64 * 1024 * 1024
-MAX_ATOM_CHARACTERS = 255
 
 _ATOM_ENCODINGS = {100: "latin-1", 115: "latin-1", 118: "utf-8", 119: "utf-8"}
 _SHORT_ATOM_TAGS = frozenset({115, 119})

@@ -17,7 +17,8 @@ from __future__ import annotations
 from diffing.terms import NIL, Atom, ErlList, ErlMap, Term
 
 MAX_COMMON_DEPTH = 64
-_MAX_ATOM_CHARACTERS = 255  # diffing.etf.MAX_ATOM_CHARACTERS (etf imports this module)
+# Defined here, not in diffing.etf, because etf imports this module.
+MAX_ATOM_CHARACTERS = 255
 
 
 class _Unusual(Exception):
@@ -138,7 +139,7 @@ def _atom_name(data: bytes, position: int, tag: int) -> tuple[str, int]:
     if end > len(data):
         raise _Unusual
     name = data[start:end].decode("latin-1" if tag in (100, 115) else "utf-8")
-    if len(name) > _MAX_ATOM_CHARACTERS:
+    if len(name) > MAX_ATOM_CHARACTERS:
         raise _Unusual
     return name, end
 
