@@ -16,32 +16,21 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from relup import __version__
 from relup.cli_graph import add_graph_command
 from relup.cli_install import add_install_command
+from relup.cli_options import (
+    EXIT_CODES_HELP,
+    RELEASE_FORMS_HELP,
+    add_common_options,
+    add_planning_options,
+    plan_request,
+)
 from relup.cli_package import add_package_command
 from relup.cli_prepare import add_prepare_command
 from relup.cli_rehearse import add_rehearse_command
 from relup.errors import EXIT_FAILED, EXIT_OK, RelupError
-
-if TYPE_CHECKING:  # imported lazily at run time: plan's imports cost start-up time
-    from relup.planning import PlanRequest
-
-EXIT_CODES_HELP = """\
-exit codes:
-  0  success
-  1  the plan, translation or check failed (systools would refuse)
-  2  usage error, or an existing file relup must not replace (use --force)
-  3  an input is missing, unreadable or malformed
-"""
-
-RELEASE_FORMS_HELP = """\
-OLD and NEW may each be: a release root holding one version (ROOT), one version
-of a root holding several (ROOT@VSN, tried only when no such path exists), a
-release tarball (.tar.gz), or a path to a .rel file.
-"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,21 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_rehearse_command(commands)
     add_prepare_command(commands)
     return parser
-
-
-def _add_common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-p",
-        "--lib-path",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="also search DIR for applications (a lib dir, an app dir or an ebin dir; "
-        "'*' wildcards allowed), before the local Erlang installation; repeatable",
-    )
-    parser.add_argument(
-        "--traceback", action="store_true", help="show a Python traceback on errors"
-    )
 
 
 def _add_relup_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -122,7 +96,7 @@ def _add_relup_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         action="store_true",
         help="print no warnings, no progress bar and no 'wrote' line",
     )
-    _add_common_options(parser)
+    add_common_options(parser)
     parser.set_defaults(handler=_run_relup)
 
 
@@ -159,36 +133,6 @@ def _run_relup(arguments: argparse.Namespace) -> int:
     if not arguments.quiet:
         print(f"relup: wrote {target}", file=sys.stderr)
     return EXIT_OK
-
-
-def _add_planning_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("old", metavar="OLD", help="the release to upgrade from")
-    parser.add_argument("new", metavar="NEW", help="the release to upgrade to")
-    parser.add_argument(
-        "--root",
-        metavar="DIR",
-        type=Path,
-        help="where to look for bare versions (default: _build/*/rel/* of the current directory)",
-    )
-    parser.add_argument(
-        "--overrides",
-        metavar="FILE",
-        type=Path,
-        help="per-module overrides (default: relup.yaml in the current directory, if any)",
-    )
-    parser.add_argument(
-        "--fallback",
-        choices=("fail", "restart"),
-        default="fail",
-        help="what to do with an application that cannot be upgraded hot: fail (exit 1, "
-        "the default) or restart it (restart_application)",
-    )
-    parser.add_argument(
-        "--regenerate",
-        action="store_true",
-        help="generate appups even where NEW holds hand-written ones",
-    )
-    _add_common_options(parser)
 
 
 def _add_plan_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -232,7 +176,7 @@ def _add_plan_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         action="store_true",
         help="no progress bar (drawn on a terminal for long runs) and no 'wrote' lines",
     )
-    _add_planning_options(parser)
+    add_planning_options(parser)
     parser.set_defaults(handler=_run_plan)
 
 
@@ -246,22 +190,8 @@ def _add_check_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_planning_options(parser)
+    add_planning_options(parser)
     parser.set_defaults(handler=_run_check)
-
-
-def _plan_request(arguments: argparse.Namespace, regenerate: bool) -> PlanRequest:
-    from relup.planning import PlanRequest
-    from relup.project import resolve_release_argument
-
-    return PlanRequest(
-        old=resolve_release_argument(arguments.old, arguments.root),
-        new=resolve_release_argument(arguments.new, arguments.root),
-        lib_paths=arguments.lib_path,
-        fallback=arguments.fallback,
-        regenerate=regenerate,
-        overrides=arguments.overrides,
-    )
 
 
 def _run_plan(arguments: argparse.Namespace) -> int:
@@ -278,7 +208,7 @@ def _run_plan(arguments: argparse.Namespace) -> int:
 
     if arguments.html is not None:
         check_replaceable(arguments.html, arguments.force)
-    request = _plan_request(arguments, arguments.regenerate)
+    request = plan_request(arguments, arguments.regenerate)
     if arguments.format == "json" and not arguments.write and arguments.html is None:
         # JSON alone: the relup is translated while the rest of the plan is written.
         with progress_bar(sys.stderr, arguments.quiet) as progress:  # erased before output
@@ -305,7 +235,7 @@ def _run_plan(arguments: argparse.Namespace) -> int:
 def _run_check(arguments: argparse.Namespace) -> int:
     from relup.planning import check_release_appups
 
-    request = _plan_request(arguments, regenerate=False)
+    request = plan_request(arguments, regenerate=False)
     findings = check_release_appups(request)
     for finding in findings:
         print(finding, file=sys.stdout)

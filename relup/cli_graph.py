@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from relup.cli_options import add_planning_options, plan_request
+
 EPILOG = """\
 views:
   tree      the supervision tree of NEW, marked with what the upgrade does to each process
@@ -28,7 +30,6 @@ exit codes:
 
 
 def add_graph_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from relup.cli import _add_planning_options
 
     parser = commands.add_parser(
         "graph",
@@ -57,13 +58,12 @@ def add_graph_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     parser.add_argument(
         "--force", action="store_true", help="replace FILE even if relup did not write it"
     )
-    _add_planning_options(parser)
+    add_planning_options(parser)
     parser.set_defaults(handler=run_graph)
 
 
 def run_graph(arguments: argparse.Namespace) -> int:
     from relup import __version__
-    from relup.cli import _plan_request
     from relup.errors import EXIT_OK
     from relup.files import write_file_bytes
     from relup.graph_output import (
@@ -83,7 +83,7 @@ def run_graph(arguments: argparse.Namespace) -> int:
         check_graph_replaceable(output, output_format, arguments.force)
     if output_format != "dot":
         find_dot(output_format)  # before the releases are read: fail fast
-    plan = plan_release_upgrade(_plan_request(arguments, arguments.regenerate))
+    plan = plan_release_upgrade(plan_request(arguments, arguments.regenerate))
     source = marked_source(view_graph(plan, arguments.view, arguments.direction), __version__)
     if to_stdout:
         sys.stdout.write(source)

@@ -6,6 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from relup.cli_options import (
+    EXIT_CODES_HELP,
+    RELEASE_FORMS_HELP,
+    add_planning_options,
+    plan_request,
+)
 from relup.errors import EXIT_OK
 
 DESCRIPTION = """\
@@ -26,7 +32,6 @@ NAME-VSN.tar.gz, then `bin/NAME upgrade VSN`.
 def add_package_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``relup package`` on the ``relup`` command's subparsers."""
     # relup.cli imports this module; its helpers are fetched once it is loaded.
-    from relup.cli import EXIT_CODES_HELP, RELEASE_FORMS_HELP, _add_planning_options
 
     parser = commands.add_parser(
         "package",
@@ -54,16 +59,15 @@ def add_package_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     parser.add_argument(
         "--force", action="store_true", help="replace an output file relup did not write"
     )
-    _add_planning_options(parser)
+    add_planning_options(parser)
     parser.set_defaults(handler=_run_package)
 
 
 def _run_package(arguments: argparse.Namespace) -> int:
-    from relup.cli import _plan_request
     from relup.packaging import PackageRequest, build_package
 
     request = PackageRequest(
-        _plan_request(arguments, arguments.regenerate), only_changed=arguments.only_changed
+        plan_request(arguments, arguments.regenerate), only_changed=arguments.only_changed
     )
     summary = build_package(request, arguments.output, arguments.force)
     for warning in summary.plan.warnings:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from relup.cli_install import add_timeout_option, format_steps
+from relup.cli_options import RELEASE_FORMS_HELP, add_planning_options, plan_request
 from relup.errors import EXIT_FAILED, EXIT_OK
 
 DESCRIPTION = """\
@@ -32,7 +33,6 @@ exit codes:
 
 def add_rehearse_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``relup rehearse`` on the ``relup`` command's subparsers."""
-    from relup.cli import RELEASE_FORMS_HELP, _add_planning_options
 
     parser = commands.add_parser(
         "rehearse",
@@ -60,19 +60,18 @@ def add_rehearse_command(commands: argparse._SubParsersAction[argparse.ArgumentP
         help="package only the applications OLD lacks in the same version",
     )
     add_timeout_option(parser)
-    _add_planning_options(parser)
+    add_planning_options(parser)
     parser.set_defaults(handler=_run_rehearse)
 
 
 def _run_rehearse(arguments: argparse.Namespace) -> int:
-    from relup.cli import _plan_request
     from relup.packaging import PackageRequest
     from relup.rehearsal import RehearsalRequest, parse_user_check, rehearse
 
     check = None if arguments.check is None else parse_user_check(arguments.check)
     request = RehearsalRequest(
         package=PackageRequest(
-            _plan_request(arguments, arguments.regenerate), only_changed=arguments.only_changed
+            plan_request(arguments, arguments.regenerate), only_changed=arguments.only_changed
         ),
         check=check,
         timeout=arguments.timeout,
