@@ -34,8 +34,7 @@ from diffing.release_sources import tree_of_rel_file
 from relup import __version__
 from relup.package_tar import TarEntry, check_package_replaceable, package_comment, write_package
 from relup.package_tree import directory_entries, tree_entries
-from relup.planning import PlanRequest, plan_release_upgrade
-from render.appup_file import render_appup
+from relup.planning import PlanRequest, generated_appups, plan_release_upgrade
 from render.relup_file import render_relup
 from upgrade.plan import UpgradePlan
 
@@ -186,13 +185,10 @@ def _generated_files(plan: UpgradePlan, new: Release) -> dict[str, bytes]:
         f"releases/{new.name}-{new.vsn}.rel": rel_bytes,
         f"releases/{new.vsn}/relup": render_relup(plan.relup, __version__).encode(),
     }
-    for app_plan in plan.applications:
-        application = new.application(app_plan.name)
-        if app_plan.source != "generated" or application is None:
-            continue
+    for application, text in generated_appups(plan):
         inside = application.appup_file.relative_to(application.directory.parent)
         name = f"lib/{application.name}-{application.vsn}/{inside.as_posix()}"
-        files[name] = render_appup(app_plan, __version__).encode()
+        files[name] = text.encode()
     return files
 
 

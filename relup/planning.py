@@ -17,7 +17,7 @@ from diffing.code_facts import ReleaseCode
 from diffing.compare import diff_releases
 from diffing.errors import InputError, TranslationError, UsageError
 from diffing.progress import Progress, report
-from diffing.release import Appup, Release
+from diffing.release import Application, Appup, Release
 from diffing.release_reader import (
     load_code_pair,
     load_release_code,
@@ -181,17 +181,27 @@ def plan_files(plan: UpgradePlan, force: bool = False) -> list[tuple[Path, str]]
         raise UsageError("--write needs NEW to be a release directory (not a tarball or .rel)")
     if plan.relup is None:
         raise UsageError("the plan has no relup to write")
-    files: list[tuple[Path, str]] = []
-    for app_plan in plan.applications:
-        if app_plan.source != "generated":
-            continue
-        application = release.application(app_plan.name)
-        assert application is not None
-        files.append((application.appup_file, render_appup(app_plan, __version__)))
+    files = [(application.appup_file, text) for application, text in generated_appups(plan)]
     files.append((release.spec.path.parent / "relup", render_relup(plan.relup, __version__)))
     for path, _ in files:
         check_replaceable(path, force)
     return files
+
+
+def generated_appups(plan: UpgradePlan) -> list[tuple[Application, str]]:
+    """NEW's applications whose appup the plan generated, each with the appup's text.
+
+    What ``--write`` puts into NEW's ebin directories and ``relup package``
+    into the package; hand-written appups are not among them.
+    """
+    release = plan.diff.new.release
+    appups: list[tuple[Application, str]] = []
+    for app_plan in plan.applications:
+        application = release.application(app_plan.name)
+        if app_plan.source != "generated" or application is None:
+            continue
+        appups.append((application, render_appup(app_plan, __version__)))
+    return appups
 
 
 def write_files(files: Sequence[tuple[Path, str]], force: bool = False) -> None:
