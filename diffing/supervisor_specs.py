@@ -60,6 +60,31 @@ def supervisor_facts(literals: Sequence[Term], module: str = "") -> SupervisorFa
     return SupervisorFacts(registered, tuple(specs.values()), complete)
 
 
+def child_id_of_spec(spec: Term) -> Term | None:
+    """The id an Erlang child spec (a map, or the old six-tuple) gives its child, else None.
+
+    >>> child_id_of_spec(ErlMap(((Atom("id"), Atom("cart")), (Atom("start"), ()))))
+    Atom('cart')
+    """
+    if isinstance(spec, ErlMap):
+        return spec.get(Atom("id"))
+    if isinstance(spec, tuple) and len(spec) == 6:
+        return spec[0]
+    return None
+
+
+def shorthand_module(item: Term) -> ModuleName | None:
+    """The module of an Elixir shorthand child (``Mod`` or ``{Mod, Arg}``), else None.
+
+    Its default child id is the module itself (``use GenServer``, ``use Supervisor``).
+    """
+    if isinstance(item, tuple) and len(item) == 2:
+        item = item[0]
+    if isinstance(item, Atom) and item.name.startswith(_ELIXIR_PREFIX):
+        return ModuleName(item.name)
+    return None
+
+
 def _walk(literals: Sequence[Term]) -> Iterator[Term]:
     stack: list[Term] = list(reversed(literals))
     while stack:
@@ -117,7 +142,7 @@ def _elixir_children(term: ErlList) -> list[ChildSpec]:
         return []
     children = []
     for item in term.items:
-        module = _shorthand_module(item)
+        module = shorthand_module(item)
         if module is None:
             if not (isinstance(item, ErlMap) and _map_spec(item) is not None):
                 return []
@@ -134,14 +159,6 @@ def _elixir_children(term: ErlList) -> list[ChildSpec]:
             )
         )
     return children
-
-
-def _shorthand_module(item: Term) -> ModuleName | None:
-    if isinstance(item, tuple) and len(item) == 2:
-        item = item[0]
-    if isinstance(item, Atom) and item.name.startswith(_ELIXIR_PREFIX):
-        return ModuleName(item.name)
-    return None
 
 
 def _start_module(start: Term) -> ModuleName | None:

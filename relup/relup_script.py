@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from diffing.errors import InputError
+from diffing.supervisor_specs import child_id_of_spec
 from diffing.term_reader import read_first_term_file
 from diffing.term_writer import format_term
 from diffing.terms import Atom, ErlList, ErlMap, Term, as_text
@@ -214,11 +215,10 @@ def _note_child_call(
 
 def _child_of_spec(spec: Term, elixir: bool) -> tuple[Term | None, bool]:
     """The id a child spec gives its child, or the Elixir spec whose id the node must tell."""
+    child_id = child_id_of_spec(spec)
+    if child_id is not None or isinstance(spec, ErlMap):
+        return child_id, False
     match spec:
-        case ErlMap() as spec_map:
-            return spec_map.get(Atom("id")), False
-        case (child_id, _, _, _, _, _):
-            return child_id, False
         case Atom() | (Atom(), _) if elixir:
             return spec, True
     return None, False  # extra arguments of a simple_one_for_one child: no id to check

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from diffing.changes import AppDiff, ConsolidationDiff, ReleaseDiff
+from diffing.supervisor_specs import child_id_of_spec, shorthand_module
 from diffing.term_writer import format_term
-from diffing.terms import Atom, ErlList, ErlMap, Term
+from diffing.terms import Atom, ErlList, Term
 from upgrade import instructions as ins
 from upgrade.handwritten import read_hand_written
 from upgrade.plan import PlanError
@@ -249,12 +250,11 @@ def _supervisor_call(instruction: ins.Instruction) -> tuple[str, Term] | None:
 
 
 def _child_id_of_spec(spec: Term) -> Term:
-    if isinstance(spec, ErlMap):
-        identifier = spec.get(Atom("id"))
-        return spec if identifier is None else identifier
-    if isinstance(spec, tuple) and spec:
-        return spec[0]
-    return spec
+    identifier = child_id_of_spec(spec)
+    if identifier is not None:
+        return identifier
+    module = shorthand_module(spec)
+    return spec if module is None else Atom(module)
 
 
 def _instructed_modules(diff: ReleaseDiff) -> set[str]:
