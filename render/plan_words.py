@@ -11,7 +11,7 @@ shown as Erlang text on one line.
 The consolidated-protocol steps of a mix release (``upgrade.protocols``) are
 ``apply`` calls of ``Elixir.Code:eval_string/1`` whose program is code, not a
 plain reading: they are recognised from the plan's ``protocols`` field (the
-very instructions it lists, with the diff's protocol changes), never from the
+very instructions it lists, with the module lists it decided), never from the
 program text, and said as what they do ("Switch the consolidated protocols to
 0.2.0: reload Elixir.String.Chars").
 """
@@ -19,17 +19,16 @@ program text, and said as what they do ("Switch the consolidated protocols to
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import singledispatch
 from typing import Literal
 
-from diffing.changes import ModuleChange
 from diffing.release import ModuleName
 from diffing.term_writer import format_term
 from diffing.terms import Atom, ErlList, Term
 from upgrade import instructions as ins
-from upgrade.plan import PlannedInstruction, UpgradePlan
+from upgrade.plan import PlannedInstruction, ProtocolModules, UpgradePlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,19 +155,24 @@ def _(instruction: ins.Remove) -> Description:
     return Description(f"Remove {instruction.module}", "its code becomes old, to be purged")
 
 
-@_describe.register
-def _(instruction: ins.Purge) -> Description:
-    return Description(f"Purge the old code of {_names(instruction.modules)}")
+# Instructions said as one action on their list of modules (a suspend's timeouts are not said).
+_MODULE_LIST_ACTIONS: dict[type, str] = {
+    ins.Purge: "Purge the old code of",
+    ins.Suspend: "Suspend the processes running",
+    ins.Resume: "Resume the processes running",
+    ins.Stop: "Stop the processes running",
+    ins.Start: "Start the processes running",
+}
 
 
-@_describe.register
-def _(instruction: ins.Suspend) -> Description:
-    return Description(f"Suspend the processes running {_names(instruction.modules)}")
+def _describe_module_list(
+    instruction: ins.Purge | ins.Suspend | ins.Resume | ins.Stop | ins.Start,
+) -> Description:
+    return Description(f"{_MODULE_LIST_ACTIONS[type(instruction)]} {_names(instruction.modules)}")
 
 
-@_describe.register
-def _(instruction: ins.Resume) -> Description:
-    return Description(f"Resume the processes running {_names(instruction.modules)}")
+for _kind in _MODULE_LIST_ACTIONS:
+    _describe.register(_kind, _describe_module_list)
 
 
 @_describe.register
@@ -177,16 +181,6 @@ def _(instruction: ins.CodeChange) -> Description:
     direction = "" if instruction.mode is None else f" ({instruction.mode})"
     action = f"Convert the state of {_names(modules)}{direction}"
     return Description(action, "code_change in its processes")
-
-
-@_describe.register
-def _(instruction: ins.Stop) -> Description:
-    return Description(f"Stop the processes running {_names(instruction.modules)}")
-
-
-@_describe.register
-def _(instruction: ins.Start) -> Description:
-    return Description(f"Start the processes running {_names(instruction.modules)}")
 
 
 @_describe.register
@@ -286,14 +280,16 @@ ProtocolSteps = Mapping[ins.Instruction, ProtocolStep]
 def protocol_steps(plan: UpgradePlan) -> dict[ins.Instruction, ProtocolStep]:
     """The plan's consolidated-protocol steps, by the instruction the relup holds.
 
-    Empty for a plan without consolidated protocols (a relx release).
+    The module lists are the ones the planner wrote into the programs
+    (``ProtocolPlan.up_modules``/``down_modules``).  Empty for a plan without
+    consolidated protocols (a relx release).
     """
     protocols = plan.protocols
     if protocols is None:
         return {}
-    changes = () if plan.diff.consolidated is None else plan.diff.consolidated.modules
-    up = _ProtocolTarget("up", plan.diff.new.release.vsn, protocols.new_directory, changes)
-    down = _ProtocolTarget("down", plan.diff.old.release.vsn, protocols.old_directory, changes)
+    new_vsn, old_vsn = plan.diff.new.release.vsn, plan.diff.old.release.vsn
+    up = _ProtocolTarget("up", new_vsn, protocols.new_directory, protocols.up_modules)
+    down = _ProtocolTarget("down", old_vsn, protocols.old_directory, protocols.down_modules)
     found: dict[ins.Instruction, ProtocolStep] = {}
     for target, checks, switches in (
         (up, protocols.up_check, protocols.up),
@@ -309,24 +305,13 @@ class _ProtocolTarget:
     direction: ProtocolDirection
     version: str
     directory: str
-    changes: Sequence[ModuleChange]
+    modules: ProtocolModules
 
     def step(self, kind: Literal["check", "switch"], step: PlannedInstruction) -> ProtocolStep:
-        reloads, adds, deletes = _protocol_changes(self.changes, self.direction)
+        reloads, adds, deletes = self.modules.reloads, self.modules.adds, self.modules.deletes
         return ProtocolStep(
             kind, self.direction, self.version, self.directory, reloads, adds, deletes, step
         )
-
-
-def _protocol_changes(
-    changes: Sequence[ModuleChange], direction: ProtocolDirection
-) -> tuple[tuple[ModuleName, ...], tuple[ModuleName, ...], tuple[ModuleName, ...]]:
-    """(reloaded, added, deleted) in this direction; a -vsn-only change loads nothing."""
-    arriving, leaving = ("added", "removed") if direction == "up" else ("removed", "added")
-    reloads = tuple(c.module for c in changes if c.kind == "changed" and not c.vsn_only)
-    adds = tuple(c.module for c in changes if c.kind == arriving)
-    deletes = tuple(c.module for c in changes if c.kind == leaving)
-    return reloads, adds, deletes
 
 
 def describe_protocol_step(step: ProtocolStep) -> Description:

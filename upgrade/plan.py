@@ -11,7 +11,7 @@ from typing import Literal
 
 from diffing.changes import ReleaseDiff
 from diffing.errors import EXIT_FAILED, RelupError
-from diffing.release import AppName
+from diffing.release import AppName, ModuleName
 from upgrade import instructions as ins
 from upgrade.relup_builder import Relup
 
@@ -63,6 +63,25 @@ class AppPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class ProtocolModules:
+    """The consolidated protocols one direction's switch loads and deletes.
+
+    ``loads`` is what the switch loads from the target directory (and the
+    check finds there), in the diff's order: the ``reloads`` (changed between
+    the releases; a ``-vsn``-only change loads nothing) and the ``adds`` (only
+    in the target release).  ``deletes`` are only in the running release.
+    """
+
+    loads: tuple[ModuleName, ...]
+    adds: tuple[ModuleName, ...]
+    deletes: tuple[ModuleName, ...]
+
+    @property
+    def reloads(self) -> tuple[ModuleName, ...]:
+        return tuple(module for module in self.loads if module not in self.adds)
+
+
+@dataclass(frozen=True, slots=True)
 class ProtocolPlan:
     """Loading a mix release's consolidated protocols: release-wide, outside every appup.
 
@@ -79,6 +98,8 @@ class ProtocolPlan:
     up: tuple[PlannedInstruction, ...]
     down_check: tuple[PlannedInstruction, ...]
     down: tuple[PlannedInstruction, ...]
+    up_modules: ProtocolModules  # what ``up`` loads from new_directory and deletes
+    down_modules: ProtocolModules  # what ``down`` loads from old_directory and deletes
 
 
 @dataclass(frozen=True, slots=True)

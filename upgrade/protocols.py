@@ -40,10 +40,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from diffing.changes import ConsolidationDiff, ModuleChange
+from diffing.changes import ChangeKind, ConsolidationDiff, ModuleChange
 from diffing.terms import erl_list
 from upgrade import instructions as ins
-from upgrade.plan import PlannedInstruction, ProtocolPlan, Reason
+from upgrade.plan import PlannedInstruction, ProtocolModules, ProtocolPlan, Reason
 from upgrade.relup_builder import Relup, RelupEntry
 
 CONSOLIDATED = "consolidated"
@@ -64,17 +64,28 @@ def plan_protocols(consolidation: ConsolidationDiff | None) -> ProtocolPlan | No
     changes = consolidation.modules
     new_vsn = _version_of(consolidation.new_directory)
     old_vsn = _version_of(consolidation.old_directory)
-    up_loads = [c.module for c in changes if c.kind != "removed" and not c.vsn_only]
-    up_deletes = [c.module for c in changes if c.kind == "removed"]
-    down_loads = [c.module for c in changes if c.kind != "added" and not c.vsn_only]
-    down_deletes = [c.module for c in changes if c.kind == "added"]
+    up = _modules(changes, arriving="added", leaving="removed")
+    down = _modules(changes, arriving="removed", leaving="added")
     return ProtocolPlan(
         old_directory=consolidation.old_directory,
         new_directory=consolidation.new_directory,
-        up_check=(_check(consolidation.new_directory, new_vsn, up_loads),),
-        up=(_switch(consolidation.new_directory, new_vsn, up_loads, up_deletes, changes),),
-        down_check=(_check(consolidation.old_directory, old_vsn, down_loads),),
-        down=(_switch(consolidation.old_directory, old_vsn, down_loads, down_deletes, changes),),
+        up_check=(_check(consolidation.new_directory, new_vsn, up.loads),),
+        up=(_switch(consolidation.new_directory, new_vsn, up, changes),),
+        down_check=(_check(consolidation.old_directory, old_vsn, down.loads),),
+        down=(_switch(consolidation.old_directory, old_vsn, down, changes),),
+        up_modules=up,
+        down_modules=down,
+    )
+
+
+def _modules(
+    changes: Sequence[ModuleChange], arriving: ChangeKind, leaving: ChangeKind
+) -> ProtocolModules:
+    """What one direction loads and deletes; a ``-vsn``-only change loads nothing."""
+    return ProtocolModules(
+        loads=tuple(c.module for c in changes if c.kind != leaving and not c.vsn_only),
+        adds=tuple(c.module for c in changes if c.kind == arriving and not c.vsn_only),
+        deletes=tuple(c.module for c in changes if c.kind == leaving),
     )
 
 
@@ -150,12 +161,9 @@ def _check(directory: str, vsn: str, loads: Sequence[str]) -> PlannedInstruction
 
 
 def _switch(
-    directory: str,
-    vsn: str,
-    loads: Sequence[str],
-    deletes: Sequence[str],
-    changes: Sequence[ModuleChange],
+    directory: str, vsn: str, modules: ProtocolModules, changes: Sequence[ModuleChange]
 ) -> PlannedInstruction:
+    loads, deletes = modules.loads, modules.deletes
     lines = [*_FIND_ENTRY, _target(vsn), f"true = :code.replace_path(:{CONSOLIDATED}, target)"]
     if loads:
         lines += [

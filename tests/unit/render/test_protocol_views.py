@@ -92,7 +92,7 @@ def _program_lists(step: PlannedInstruction) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("plan", [PLAN, MIXED], ids=["counter", "mixed"])
 def test_the_words_name_exactly_what_the_programs_load_and_delete(plan: UpgradePlan) -> None:
-    """upgrade.protocols writes the programs; the words are derived apart, from the diff."""
+    """upgrade.protocols writes the programs and the lists the words are made of: they agree."""
     for step in protocol_steps(plan).values():
         lists = _program_lists(step.step)
         if step.kind == "check":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,22 @@ def test_added_protocols_are_deleted_going_down_and_removed_ones_going_up() -> N
     assert 'for m <- [:"Elixir.Gone", :"Elixir.Both"] do\n  :code.purge(m)\n  {:module' in down
     assert 'for m <- [:"Elixir.New"] do\n  :code.purge(m)\n  :code.delete(m)' in down
     assert "Elixir.New (added)" in plan.up[0].reason.text
+
+
+def test_the_plan_carries_the_module_lists_its_programs_loop_over() -> None:
+    diff = _diff(("Elixir.New", "added"), ("Elixir.Gone", "removed"), ("Elixir.Both", "changed"))
+    vsn_only = ModuleChange(ModuleName("Elixir.Same"), "changed", None, None, vsn_only=True)
+    plan = plan_protocols(replace(diff, modules=(*diff.modules, vsn_only)))
+    assert plan is not None
+    up, down = plan.up_modules, plan.down_modules
+    assert (up.loads, up.reloads, up.adds, up.deletes) == (
+        ("Elixir.New", "Elixir.Both"), ("Elixir.Both",), ("Elixir.New",), ("Elixir.Gone",),
+    )  # fmt: skip
+    assert (down.loads, down.reloads, down.adds, down.deletes) == (
+        ("Elixir.Gone", "Elixir.Both"), ("Elixir.Both",), ("Elixir.Gone",), ("Elixir.New",),
+    )  # fmt: skip
+    assert 'for m <- [:"Elixir.New", :"Elixir.Both"] do' in _program(plan.up_check[0])
+    assert "Elixir.Same" not in _program(plan.up[0]) + _program(plan.down[0])
 
 
 def test_without_changes_only_the_code_path_entry_moves() -> None:
