@@ -35,13 +35,12 @@ from diffing.terms import Term, as_text
 from live.processes import (
     LiveReleaseError,
     clean_environment,
-    is_running,
-    kill_and_wait,
-    processes_naming,
+    kill_leftovers,
+    node_environment,
+    private_epmd,
     run_checked,
     wait_until,
 )
-from relup.scratch_node import PrivateEpmd
 
 __all__ = [
     "LiveReleaseError",
@@ -207,7 +206,7 @@ class RunningNode:
         self.command_timeout = command_timeout
         self.log_dir = scratch / "log"
         self.os_pid: int | None = None
-        self.epmd = PrivateEpmd(_epmd_binary(root))
+        self.epmd = private_epmd(root)
 
     def __enter__(self) -> RunningNode:
         try:
@@ -256,10 +255,8 @@ class RunningNode:
         (self.scratch / "vm.args").write_text("\n".join([*ours, *kept]) + "\n")
 
     def _environment(self) -> dict[str, str]:
-        environment = clean_environment()
+        environment = node_environment(self.scratch, self.epmd)
         environment.update(
-            HOME=str(self.scratch / "home"),
-            ERL_EPMD_PORT=str(self.epmd.port),
             VMARGS_PATH=str(self.scratch / "vm.args"),
             PIPE_DIR=f"{self.scratch / 'pipes'}/",
             RUNNER_LOG_DIR=str(self.log_dir),
@@ -386,19 +383,5 @@ class RunningNode:
     def _kill_leftovers(self) -> None:
         # Ours only: the node's beam, and anything (run_erl, a waiting erl_call)
         # whose command line names our private release root or scratch directory.
-        epmd = self.epmd.process
-        leftovers = set(
-            processes_naming([self.root, self.scratch], [epmd.pid] if epmd is not None else [])
-        )
-        if self.os_pid is not None and is_running(self.os_pid):
-            leftovers.add(self.os_pid)
-        kill_and_wait(leftovers)
+        kill_leftovers([self.root, self.scratch], self.epmd, self.os_pid)
         self.os_pid = None
-
-
-def _epmd_binary(root: Path) -> str:
-    found = sorted(root.glob("erts-*/bin/epmd"))
-    binary = str(found[0]) if found else shutil.which("epmd")
-    if binary is None:
-        raise LiveReleaseError(f"no epmd in {root}/erts-*/bin nor on PATH")
-    return binary

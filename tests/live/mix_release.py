@@ -30,12 +30,12 @@ from live.processes import (
     LiveReleaseError,
     clean_environment,
     is_running,
-    kill_and_wait,
-    processes_naming,
+    kill_leftovers,
+    node_environment,
+    private_epmd,
     run_checked,
     wait_until,
 )
-from relup.scratch_node import PrivateEpmd
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MIX_TIMEOUT = 300.0
@@ -112,7 +112,7 @@ class MixNode:
         self.cookie = secrets.token_hex(16)
         self.tmp = scratch / "tmp"
         self.os_pid: int | None = None
-        self.epmd = PrivateEpmd(_epmd_binary(root))
+        self.epmd = private_epmd(root)
 
     def __enter__(self) -> MixNode:
         try:
@@ -131,10 +131,8 @@ class MixNode:
         self.stop()
 
     def _environment(self) -> dict[str, str]:
-        environment = clean_environment()
+        environment = node_environment(self.scratch, self.epmd)
         environment.update(
-            HOME=str(self.scratch / "home"),
-            ERL_EPMD_PORT=str(self.epmd.port),
             ELIXIR_ERL_OPTIONS="-start_epmd false",
             RELEASE_DISTRIBUTION="sname",
             RELEASE_NODE=self.node_name,
@@ -222,12 +220,7 @@ class MixNode:
             pass  # killed below
         finally:
             try:
-                epmd = self.epmd.process
-                excluded = [epmd.pid] if epmd is not None else []
-                leftovers = set(processes_naming([self.root, self.scratch], excluded))
-                if self.os_pid is not None and is_running(self.os_pid):
-                    leftovers.add(self.os_pid)
-                kill_and_wait(leftovers)
+                kill_leftovers([self.root, self.scratch], self.epmd, self.os_pid)
                 self.os_pid = None
             finally:
                 self.epmd.stop()
@@ -235,11 +228,3 @@ class MixNode:
 
 def _alive(pid: int | None) -> bool:
     return pid is not None and is_running(pid)
-
-
-def _epmd_binary(root: Path) -> str:
-    found = sorted(root.glob("erts-*/bin/epmd"))
-    binary = str(found[0]) if found else shutil.which("epmd")
-    if binary is None:
-        raise LiveReleaseError(f"no epmd in {root}/erts-*/bin nor on PATH")
-    return binary

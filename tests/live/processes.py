@@ -16,6 +16,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from relup.node_control import NodeError
+from relup.scratch_node import PrivateEpmd, find_erlang_binary
+
 # Settings from the caller's environment that would change how erl, rebar3 or the
 # relx script behave (another node, cookie, vm.args or log directory).
 _INHERITED_SETTINGS = re.compile(
@@ -32,6 +35,30 @@ def clean_environment() -> dict[str, str]:
     return {
         name: value for name, value in os.environ.items() if not _INHERITED_SETTINGS.fullmatch(name)
     }
+
+
+def private_epmd(root: Path) -> PrivateEpmd:
+    """An (unstarted) epmd of the release's bundled ERTS, else the one on PATH."""
+    try:
+        return PrivateEpmd(find_erlang_binary(root, "epmd"))
+    except NodeError as error:
+        raise LiveReleaseError(str(error)) from error
+
+
+def node_environment(scratch: Path, epmd: PrivateEpmd) -> dict[str, str]:
+    """A clean environment for a node: HOME in ``scratch``, epmd at ``epmd``'s port."""
+    environment = clean_environment()
+    environment.update(HOME=str(scratch / "home"), ERL_EPMD_PORT=str(epmd.port))
+    return environment
+
+
+def kill_leftovers(directories: Iterable[Path], epmd: PrivateEpmd, os_pid: int | None) -> None:
+    """Kill the node ``os_pid`` and whatever names ``directories`` (our epmd excepted)."""
+    excluded = [epmd.process.pid] if epmd.process is not None else []
+    leftovers = set(processes_naming(directories, excluded))
+    if os_pid is not None and is_running(os_pid):
+        leftovers.add(os_pid)
+    kill_and_wait(leftovers)
 
 
 def run_checked(
