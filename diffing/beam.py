@@ -44,8 +44,9 @@ from diffing.terms import Atom, Term
 
 MD5_CHUNKS = ("Atom", "AtU8", "Code", "StrT", "ImpT", "ExpT", "FunT", "LitT", "Meta")
 MANDATORY_CHUNKS = ("Code", "StrT", "ImpT", "ExpT")
-_READ_CHUNKS = frozenset((*MD5_CHUNKS, "Attr", "CInf", "Dbgi", "Abst", "Docs"))
-_READ_CHUNK_NAMES = {name.encode("latin-1"): name for name in _READ_CHUNKS}
+# Every chunk kept when a beam is split (the others are skipped).
+READ_CHUNK_IDS = frozenset((*MD5_CHUNKS, "Attr", "CInf", "Dbgi", "Abst", "Docs"))
+_READ_CHUNK_NAMES = {name.encode("latin-1"): name for name in READ_CHUNK_IDS}
 _GZIP_MAGIC = b"\x1f\x8b"
 _FUN_ENTRY_SIZE = 24
 _FUN_KEPT_SIZE = 20
@@ -303,11 +304,12 @@ def _md5(chunks: Mapping[str, bytes], path: Path | None) -> bytes:
     for chunk_id in MD5_CHUNKS:
         data = chunks.get(chunk_id)
         if data is not None:
-            digest.update(_without_fun_uniq(data) if chunk_id == "FunT" else data)
+            digest.update(without_fun_uniq(data) if chunk_id == "FunT" else data)
     return digest.digest()
 
 
-def _without_fun_uniq(data: bytes) -> bytes:
+def without_fun_uniq(data: bytes) -> bytes:
+    """A ``FunT`` chunk with each entry's old uniq zeroed, as ``beam_lib:md5/1`` hashes it."""
     # The compiler stores part of the module's MD5 as each fun's old uniq
     # value, so the hash must not depend on it: zero it in every whole entry.
     parts = [data[:4]]

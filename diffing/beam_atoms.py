@@ -44,6 +44,17 @@ def atom_table(chunks: Mapping[str, bytes], path: Path | None) -> tuple[str, ...
         raise _fail(path, where, f"an atom is not {encoding}") from error
 
 
+def common_atom_names(data: bytes) -> tuple[str, ...] | None:
+    """The names of an ``AtU8`` chunk in either usual layout, as :func:`atom_table` gives
+    them; None for anything else (an empty or damaged table), which that function reports."""
+    count = int.from_bytes(data[:4], "big", signed=True)
+    if len(data) < 4 or count == 0:
+        return None
+    if count > 0:
+        return _atom_names(data, count, "utf-8")
+    return _compact_atom_names(data, -count, "utf-8")
+
+
 def _atom_names(data: bytes, count: int, encoding: str) -> tuple[str, ...] | None:
     """The usual layout (a length byte per atom) read in one loop; None when
     anything is wrong, for :func:`_atom_spans` to say what."""

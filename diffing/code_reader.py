@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import cast
 
 from diffing.beam import BeamChunks, BeamCode, beam_code, beam_literals, split_beam
+from diffing.beam_common import common_module_facts
 from diffing.beam_files import beam_paths, read_file, regular_file_size
 from diffing.code_facts import (
     APPLICATION_BEHAVIOURS,
@@ -119,6 +120,9 @@ def _module_facts(path: str, size: int, memo: BeamMemo | None) -> ModuleFacts:
 
 
 def _decoded(data: bytes, path: str) -> ModuleFacts:
+    common = common_module_facts(data)  # the usual beam in one pass; None: the plain read
+    if common is not None:
+        return common
     try:
         beam = split_beam(data)
         return _facts_of(beam, beam_code(beam))

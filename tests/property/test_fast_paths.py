@@ -17,11 +17,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from diffing import beam_atoms, beam_terms, etf, term_writer
+from diffing import beam_atoms, beam_terms, etf, etf_common, term_reader, term_writer
+from diffing.beam import beam_code, split_beam
+from diffing.beam_common import common_module_facts
 from diffing.beam_files import beam_paths
-from diffing.errors import TermDecodeError
-from diffing.etf_common import common_term
+from diffing.code_facts import ModuleFacts
+from diffing.code_reader import _facts_of
+from diffing.errors import TermDecodeError, TermSyntaxError
+from diffing.etf_common import common_attribute_facts, common_term
 from diffing.terms import Atom, ErlList, ErlMap, Term
+from property.fuzz_targets import OTP_LIB, mutated_bytes, seeds
 from property.term_strategies import erlang_terms, exact
 from render.json_text import indented_json
 from upgrade.acyclic import acyclic_order, weak_components
@@ -295,3 +300,118 @@ class TestBeamPaths:
     def test_same_text_as_pathlib(self, directory: str, modules: list[str]) -> None:
         ebin = Path(directory)
         assert beam_paths(ebin, modules) == [str(ebin / f"{module}.beam") for module in modules]
+
+
+class TestCompilerVsn:
+    """The compiler's ``{vsn, [Integer]}`` read straight from its bytes is what the
+    general attribute reader makes of it, with either atom encoding of the key."""
+
+    @given(
+        st.integers(min_value=-(2**200), max_value=2**200),
+        st.sampled_from([b"d\x00\x03vsn", b"w\x03vsn"]),
+        st.lists(st.tuples(_ATTRIBUTE_KEYS, erlang_terms(max_leaves=3)), max_size=2),
+        st.integers(min_value=0, max_value=3),
+    )
+    def test_same_facts_as_the_general_reader(
+        self, value: int, key: bytes, others: list[tuple[Atom, Term]], cut: int
+    ) -> None:
+        vsn_entry = b"h\x02" + key + encode(ErlList((value,)))
+        entries = [vsn_entry, *(encode(entry) for entry in others)]
+        data = b"\x83l" + _u32(len(entries)) + b"".join(entries) + b"j"
+        data = data[: len(data) - cut]  # cut short too: both must decline alike
+        original = etf_common._compiler_vsn
+        etf_common._compiler_vsn = lambda *arguments: None  # the general reader alone
+        try:
+            reference = common_attribute_facts(data)
+        finally:
+            etf_common._compiler_vsn = original
+        fast = common_attribute_facts(data)
+        assert (fast is None) == (reference is None)
+        if fast is not None and reference is not None:
+            assert exact(fast[0]) == exact(reference[0]) and fast[1] == reference[1]
+
+
+def _plain_facts(data: bytes) -> ModuleFacts | TermDecodeError:
+    """The facts as the plain read gives them (split, decode, build), or its error."""
+    try:
+        beam = split_beam(data)
+        return _facts_of(beam, beam_code(beam))
+    except TermDecodeError as error:
+        return error
+
+
+def _same_facts(fast: ModuleFacts, plain: ModuleFacts) -> bool:
+    exact_vsn = exact(fast.vsn) if fast.vsn is not None else None
+    return fast == plain and exact_vsn == (exact(plain.vsn) if plain.vsn is not None else None)
+
+
+class TestCommonModuleFacts:
+    """A beam read in one pass gives the facts the plain read gives, or declines; it never
+    reads a beam the plain read refuses."""
+
+    @given(mutated_bytes(seeds().beams))
+    def test_same_facts_or_declines(self, data: bytes) -> None:
+        fast = common_module_facts(data)
+        if fast is None:
+            return
+        plain = _plain_facts(data)
+        assert isinstance(plain, ModuleFacts), plain
+        assert _same_facts(fast, plain)
+
+    def test_reads_real_beams_as_the_plain_read(self) -> None:
+        # The examples' beams and, where Erlang is installed, a sample of OTP's:
+        # the fast path must take the usual ones, or it saves nothing.
+        beams = list(seeds().beams)
+        if OTP_LIB.is_dir():
+            beams += [path.read_bytes() for path in sorted(OTP_LIB.glob("stdlib-*/ebin/*.beam"))]
+        taken = 0
+        for data in beams:
+            plain = _plain_facts(data)
+            fast = common_module_facts(data)
+            assert isinstance(plain, ModuleFacts)
+            if fast is None:
+                assert plain.supervisor is not None or _has_unusual_attributes(data), plain.name
+                continue
+            taken += 1
+            assert _same_facts(fast, plain)
+        assert taken >= len(beams) * 0.9
+
+
+def _has_unusual_attributes(data: bytes) -> bool:
+    """vsn or a behaviour given twice, which beam_lib merges: the fast path declines those."""
+    attributes = etf.decode_term(split_beam(data).chunks["Attr"])
+    assert isinstance(attributes, ErlList)
+    keys = [entry[0] for entry in attributes.items if isinstance(entry, tuple)]
+    repeated = {key for key in keys if keys.count(key) > 1}
+    return bool(repeated & {Atom("vsn"), Atom("behaviour"), Atom("behavior")})
+
+
+_TOKEN_SOUP = st.lists(
+    st.sampled_from(
+        ["a", "b_2", "fun", "end", "'q'", "X", "1", "-", ",", "[", "]", "{", "}", "#{", "=>",
+         "|", ".", " ", "%c\n", '"s"', "<<", ">>", "x" * 256, "\u00e9t\u00e9", "ok@host"]
+    ),
+    max_size=14,
+).map("".join)  # fmt: skip
+
+
+class TestBareAtoms:
+    """The term reader knows every bare atom of a text before it starts; reading gives the
+    same terms, or the same error, as converting each atom when it is met."""
+
+    @given(st.one_of(erlang_terms(max_leaves=12).map(lambda t: term_writer.format_term(t) + "."),
+                     _TOKEN_SOUP))  # fmt: skip
+    def test_same_terms_or_same_error(self, text: str) -> None:
+        assert _read_terms(text) == _read_terms(text, known_atoms=False)
+
+
+def _read_terms(text: str, known_atoms: bool = True) -> object:
+    original = term_reader._bare_atoms
+    if not known_atoms:
+        term_reader._bare_atoms = lambda tokens: {}
+    try:
+        return [exact(term) for term in term_reader.parse_terms(text)]
+    except TermSyntaxError as error:
+        return str(error)
+    finally:
+        term_reader._bare_atoms = original
