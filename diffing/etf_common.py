@@ -39,9 +39,13 @@ def common_term(data: bytes, position: int) -> Term | None:
 
 def common_attribute_facts(data: bytes) -> tuple[Term | None, tuple[str, ...]] | None:
     """The ``vsn`` value and the behaviour names (both spellings, sorted) of a beam's
-    ``Attr`` bytes in the usual shape: a proper list of ``{Atom, Term}`` pairs,
-    each key once.  None for anything else (a key twice: ``beam_lib`` merges
-    those), which the caller reads the full way.
+    ``Attr`` bytes in the usual shape: a proper list of ``{Atom, Term}`` pairs.
+    None for anything else, which the caller reads the full way.
+
+    ``beam_lib`` merges the values of a key given twice (``-dialyzer`` often
+    is) by appending them; that leaves ``vsn`` and the behaviours as they
+    are, unless it is their key, or appending fails (a value before the last
+    is not a proper list): both are declined.
 
     The list and the pairs are read straight from the bytes, the values in
     them as :func:`common_term` reads them, the keys and the list not built:
@@ -53,23 +57,28 @@ def common_attribute_facts(data: bytes) -> tuple[Term | None, tuple[str, ...]] |
     """
     if data[:2] != b"\x83l":
         return None
-    keys: set[str] = set()
+    keys: dict[str, Term] = {}  # each key's last value
     found_vsn: Term | None = None
     names: set[str] = set()
     try:
         count = _uint(data, 2, 4)
         position = 6
         for _ in range(count):
+            compiler_vsn = _compiler_vsn(data, position)
+            if compiler_vsn is not None and "vsn" not in keys:
+                found_vsn, position = compiler_vsn
+                keys["vsn"] = found_vsn
+                continue
             if data[position] != 104 or data[position + 1] != 2:
                 return None
             tag = data[position + 2]
             if tag not in (100, 119, 115, 118):
                 return None
             key, position = _atom_name(data, position + 2, tag)
-            if key in keys:
-                return None
-            keys.add(key)
             value, position = _term(data, position, 2)
+            if key in keys and not _merges_aside(key, keys[key]):
+                return None
+            keys[key] = value
             if key == "vsn":
                 found_vsn = value
             elif key in ("behaviour", "behavior") and isinstance(value, ErlList):
@@ -79,6 +88,33 @@ def common_attribute_facts(data: bytes) -> tuple[Term | None, tuple[str, ...]] |
     except (_Unusual, IndexError, UnicodeDecodeError):
         return None
     return found_vsn, tuple(sorted(names))
+
+
+def _merges_aside(key: str, earlier: Term) -> bool:
+    # A key met again, whose earlier value beam_lib appends to: no fact read here changes.
+    is_proper_list = type(earlier) is ErlList and earlier.tail is None
+    return is_proper_list and key not in ("vsn", "behaviour", "behavior")
+
+
+def _compiler_vsn(data: bytes, position: int) -> tuple[Term, int] | None:
+    """``{vsn, [Integer]}`` at ``position`` as the compiler writes it (the MD5 as one big
+    integer: most beams' only attribute), read as :func:`_term` reads it; else None."""
+    for prefix in _COMPILER_VSN_PREFIXES:
+        if data.startswith(prefix, position):
+            start = position + len(prefix)
+            end = start + 2 + data[start]
+            if end >= len(data) or data[end] != 106:  # NIL after the one item
+                return None
+            magnitude = int.from_bytes(data[start + 2 : end], "little")
+            return ErlList((-magnitude if data[start + 1] else magnitude,)), end + 1
+    return None
+
+
+# {vsn, [SMALL_BIG ...: the key as ATOM_EXT (OTP 25) or SMALL_ATOM_UTF8_EXT, a one-item LIST.
+_COMPILER_VSN_PREFIXES = (
+    b"h\x02d\x00\x03vsnl\x00\x00\x00\x01n",
+    b"h\x02w\x03vsnl\x00\x00\x00\x01n",
+)
 
 
 def _term(data: bytes, position: int, depth: int) -> tuple[Term, int]:
