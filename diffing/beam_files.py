@@ -60,8 +60,12 @@ def read_file(path: str, size: int) -> bytes:
     descriptor = os.open(path, _READ_ONLY)
     try:
         parts = [os.read(descriptor, size + 1)]
+        # A regular file reads short only at its end: asking one byte more than
+        # the size tells whether it grew since, without a read to find the end.
+        if len(parts[0]) <= size:
+            return parts[0]
         while parts[-1]:  # the end is an empty read, whatever the size said
             parts.append(os.read(descriptor, max(size, 1 << 16)))
     finally:
         os.close(descriptor)
-    return parts[0] if len(parts) == 2 else b"".join(parts)
+    return b"".join(parts)
