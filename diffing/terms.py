@@ -80,6 +80,8 @@ class ErlMap:
     entries: tuple[tuple[Term, Term], ...] = ()
 
     def __post_init__(self) -> None:
+        if _in_atom_key_order(self.entries):
+            return  # unique and ordered already: the usual map (ETF writes a small map so)
         unique: dict[Term, Term] = {}
         for key, value in self.entries:
             unique[key] = value
@@ -91,6 +93,21 @@ class ErlMap:
             if entry_key == key:
                 return value
         return None
+
+
+def _in_atom_key_order(entries: object) -> bool:
+    """True for a tuple of pairs whose keys are atoms in strictly ascending order."""
+    if type(entries) is not tuple:
+        return False
+    previous = ""
+    for index, entry in enumerate(entries):
+        if type(entry) is not tuple or len(entry) != 2 or type(entry[0]) is not Atom:
+            return False
+        name = entry[0].name
+        if index and not previous < name:
+            return False
+        previous = name
+    return True
 
 
 @dataclass(frozen=True, slots=True)
