@@ -31,6 +31,8 @@ from diffing.release import ModuleName
 from diffing.terms import Atom, ErlList, ErlMap, Term
 
 _RESTARTS = (Atom("permanent"), Atom("transient"), Atom("temporary"))
+_CONTAINERS = (tuple, ErlList, ErlMap)
+_ID, _START, _TYPE, _MODULES = Atom("id"), Atom("start"), Atom("type"), Atom("modules")
 _ELIXIR_PREFIX = "Elixir."
 _TYPES = {Atom("worker"): "worker", Atom("supervisor"): "supervisor"}
 
@@ -67,7 +69,7 @@ def child_id_of_spec(spec: Term) -> Term | None:
     Atom('cart')
     """
     if isinstance(spec, ErlMap):
-        return spec.get(Atom("id"))
+        return spec.get(_ID)
     if isinstance(spec, tuple) and len(spec) == 6:
         return spec[0]
     return None
@@ -86,17 +88,20 @@ def shorthand_module(item: Term) -> ModuleName | None:
 
 
 def _walk(literals: Sequence[Term]) -> Iterator[Term]:
-    stack: list[Term] = list(reversed(literals))
+    """Every tuple, list and map in ``literals``, depth first: specs, children lists and
+    registered names are made of those, so the scalars are not visited."""
+    stack: list[Term] = [term for term in reversed(literals) if isinstance(term, _CONTAINERS)]
     while stack:
         term = stack.pop()
         yield term
         if isinstance(term, tuple):
-            stack.extend(reversed(term))
+            inside: Sequence[Term] = term
         elif isinstance(term, ErlList):
-            stack.extend(reversed(term.items))
-        elif isinstance(term, ErlMap):
-            for key, value in reversed(term.entries):
-                stack.extend((value, key))
+            inside = term.items
+        else:
+            assert isinstance(term, ErlMap)
+            inside = [part for entry in term.entries for part in entry]
+        stack.extend([part for part in reversed(inside) if isinstance(part, _CONTAINERS)])
 
 
 def _child_spec(term: Term) -> ChildSpec | None:
@@ -117,12 +122,12 @@ def _child_spec(term: Term) -> ChildSpec | None:
 
 
 def _map_spec(term: ErlMap) -> ChildSpec | None:
-    child_id, start = term.get(Atom("id")), term.get(Atom("start"))
+    child_id, start = term.get(_ID), term.get(_START)
     if child_id is None or start is None:
         return None
     start_module = _start_module(start)
-    child_type = term.get(Atom("type"))
-    modules_term = term.get(Atom("modules"))
+    child_type = term.get(_TYPE)
+    modules_term = term.get(_MODULES)
     modules = _modules(modules_term) if modules_term is not None else None
     if modules is None and modules_term is None and start_module is not None:
         modules = (start_module,)
