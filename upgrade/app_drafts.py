@@ -181,6 +181,17 @@ def eligible_modules(drafts: list[AppDraft], direction: Direction) -> dict[Modul
     return eligible
 
 
+def deleted_modules(drafts: list[AppDraft]) -> frozenset[ModuleName]:
+    """The modules a generated draft's upgrade deletes (the ones whose DepMods are callers)."""
+    return frozenset(
+        steps.up.module
+        for draft in drafts
+        if draft.source == "generated"
+        for steps in draft.modules
+        if steps.up is not None and _kind(steps.up.instruction) == "delete"
+    )
+
+
 def _kind(instruction: ins.Instruction) -> StepKind:
     return "delete" if isinstance(instruction, ins.DeleteModule) else "load"
 

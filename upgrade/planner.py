@@ -39,6 +39,7 @@ from upgrade.app_drafts import (
     AppDraft,
     Eligible,
     FinishedApp,
+    deleted_modules,
     draft_application,
     eligible_modules,
     finish_draft,
@@ -90,13 +91,14 @@ def plan_upgrade(diff: ReleaseDiff, options: PlanOptions = _DEFAULT_OPTIONS) -> 
     >>> # plan_upgrade(diff_releases(old, new)).verdict == "hot"
     """
     release = _Release(_facts_by_name(diff.old), _facts_by_name(diff.new))
-    callers_in_old = callers_index(release.old_facts.values())
     upgraded = [app for app in diff.applications if app.status == "upgraded"]
     drafts = [
         draft_application(app, diff, options, release.old_facts, release.new_facts)
         for app in upgraded
     ]
     drafts = _apply_fallback(drafts, options)
+    # A deleted module's callers in OLD order its deletion: those are all asked about.
+    callers_in_old = callers_index(release.old_facts.values(), deleted_modules(drafts))
     eligible_up = eligible_modules(drafts, "up")
     eligible_down = eligible_modules(drafts, "down")
     indexes = (process_index(diff.old), process_index(diff.new))
@@ -152,7 +154,14 @@ def _assemble(
         warnings.append(PlanWarning("emulator-restart", None, emulator_restart_message(causes)))
     warnings.extend(release_warnings(diff))
     new_modules = (module for app in diff.new.applications for module in app.modules)
-    callers_in_new = callers_index(new_modules)
+    removed = (
+        change.module
+        for app in diff.applications
+        if app.status == "upgraded"
+        for change in app.modules
+        if change.kind == "removed"
+    )
+    callers_in_new = callers_index(new_modules, frozenset(removed))  # removed, still called
     for draft, app in zip(drafts, finished, strict=True):
         warnings.extend(application_warnings(draft, app.warnings, diff, callers_in_new))
     warnings.extend(moved_block_warnings(app_plans))

@@ -25,7 +25,7 @@ from diffing.code_facts import ModuleFacts
 from diffing.code_reader import _facts_of
 from diffing.errors import TermDecodeError, TermSyntaxError
 from diffing.etf_common import common_attribute_facts, common_term
-from diffing.terms import Atom, ErlList, ErlMap, Term
+from diffing.terms import Atom, ErlList, ErlMap, Term, term_order_key
 from property.fuzz_targets import OTP_LIB, mutated_bytes, seeds
 from property.term_strategies import erlang_terms, exact
 from render.json_text import indented_json
@@ -415,3 +415,17 @@ def _read_terms(text: str, known_atoms: bool = True) -> object:
         return str(error)
     finally:
         term_reader._bare_atoms = original
+
+
+class TestMapsInKeyOrder:
+    """A map whose atom keys come unique and in order is kept as given; any map equals the
+    one built by keeping each key's last value and sorting the keys in term order."""
+
+    @given(st.lists(st.tuples(st.sampled_from("abcde").map(Atom), erlang_terms(max_leaves=2))))
+    def test_entries_as_the_general_rule(self, pairs: list[tuple[Term, Term]]) -> None:
+        unique = dict(pairs)
+        expected = tuple(sorted(unique.items(), key=lambda entry: term_order_key(entry[0])))
+        assert [exact(entry) for entry in ErlMap(tuple(pairs)).entries] == [
+            exact(entry) for entry in expected
+        ]
+        assert ErlMap(tuple(expected)) == ErlMap(tuple(pairs))

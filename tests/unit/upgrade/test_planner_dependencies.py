@@ -25,7 +25,7 @@ from unit.upgrade.plan_builders import (
     worker_spec,
 )
 from upgrade import instructions as ins
-from upgrade.dependencies import upgrade_order
+from upgrade.dependencies import callers_index, upgrade_order
 from upgrade.plan import AppPlan, UpgradePlan
 from upgrade.planner import plan_upgrade
 
@@ -94,6 +94,18 @@ def test_removed_module_waits_for_its_old_callers() -> None:
     # Up: db stops calling legacy before legacy goes. Down: legacy is back before db calls it.
     assert loads(translated(plan, "up")) == ["+db", "-legacy"]
     assert loads(translated(plan, "down")) == ["+legacy", "+db"]
+
+
+def test_callers_are_indexed_for_the_callees_asked_about_in_the_order_met() -> None:
+    modules = [
+        library("b", calls=["gone", "kept"]),
+        library("a", calls=["gone"]),
+        library("c", calls=["kept"]),
+        library("d"),
+    ]
+    assert callers_index(modules, {"gone", "unused"}) == {"gone": ["b", "a"]}
+    assert callers_index(modules, {"kept", "gone"}) == {"gone": ["b", "a"], "kept": ["b", "c"]}
+    assert callers_index(modules, ()) == {}
 
 
 def test_added_module_loads_before_its_callers_and_goes_after_them() -> None:
