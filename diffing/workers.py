@@ -7,9 +7,9 @@ re-import) and their results come back pickled by :class:`_CompactPickler`:
 the default pickling of slotted dataclasses rebuilds each object through
 ``dataclasses.fields``, which cost half of what a worker saved.
 
-:func:`in_child` runs one call in a process forked just for it (plain
+:func:`in_child` runs a generator in a process forked just for it (plain
 ``os.fork``, no pool: it costs a few milliseconds), for work at the end of a
-run that splits in two.
+run that splits in two; each value it yields comes back as soon as it is made.
 
 A call that raises in a worker comes back as None (our exceptions carry
 fields their pickling loses): the caller then makes the call itself, so the
@@ -23,6 +23,7 @@ import gc
 import io
 import os
 import pickle
+import struct
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,12 +151,14 @@ class _CompactPickler(pickle.Pickler):
 
 
 def in_child(
-    function: Callable[..., Result], *arguments: object
-) -> Callable[[], Result | None] | None:
-    """Start ``function(*arguments)`` in a forked child; None where processes cannot fork.
+    function: Callable[..., Iterator[Result]], *arguments: object
+) -> ChildMessages[Result] | None:
+    """Start the generator ``function(*arguments)`` in a forked child; None where
+    processes cannot fork.
 
-    Returns what waits for the result: the call's result, or None when it raised
-    or the child died (the caller then makes the call itself).  Call it once.
+    The child sends each value the generator yields as soon as it is made, so
+    the caller can work on the first while the child makes the next.  Read
+    them with :meth:`ChildMessages.next`, then :meth:`ChildMessages.close`.
     """
     if not hasattr(os, "fork"):
         return None
@@ -165,11 +168,46 @@ def in_child(
         os.close(reading)
         _child_main(writing, function, arguments)
     os.close(writing)
-    return lambda: _child_result(reading, child)
+    return ChildMessages(reading, child)
+
+
+class ChildMessages(Generic[Result]):
+    """The values a child started by :func:`in_child` sends, in order."""
+
+    def __init__(self, reading: int, child: int) -> None:
+        self._pipe = os.fdopen(reading, "rb")
+        self._child = child
+
+    def next(self) -> Result | None:
+        """The next value (waiting for it), or None when the generator raised or ended,
+        or the child died: the caller then makes the value itself."""
+        header = self._pipe.read(_LENGTH.size)
+        if len(header) != _LENGTH.size:
+            return None
+        (size,) = _LENGTH.unpack(header)
+        payload = self._pipe.read(size)
+        if len(payload) != size:
+            return None
+        result: Result = pickle.loads(payload)
+        return result
+
+    def close(self) -> None:
+        """Stop listening and reap the child (it may still be writing: it ends on a closed pipe)."""
+        self._pipe.close()
+        os.waitpid(self._child, 0)
+
+    def __enter__(self) -> ChildMessages[Result]:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+_LENGTH = struct.Struct(">Q")
 
 
 def _child_main(
-    writing: int, function: Callable[..., object], arguments: tuple[object, ...]
+    writing: int, function: Callable[..., Iterator[object]], arguments: tuple[object, ...]
 ) -> None:
     # Never returns: the child must not run the parent's cleanups or flush its
     # buffered output a second time, so it leaves through os._exit.
@@ -178,18 +216,11 @@ def _child_main(
     gc.disable()
     status = 1
     try:
-        payload = pickle.dumps(function(*arguments), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(writing, "wb") as pipe:
-            pipe.write(payload)
+            for value in function(*arguments):
+                payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+                pipe.write(_LENGTH.pack(len(payload)) + payload)
+                pipe.flush()
         status = 0
     finally:
         os._exit(status)
-
-
-def _child_result(reading: int, child: int) -> Any:
-    with os.fdopen(reading, "rb") as pipe:
-        payload = pipe.read()
-    _, status = os.waitpid(child, 0)
-    if status != 0 or not payload:
-        return None
-    return pickle.loads(payload)

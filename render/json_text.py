@@ -12,6 +12,7 @@ recursive function and leaves anything else (floats, tuples, other keys) to
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from json.encoder import encode_basestring
 
 # Deeper than this the standard encoder takes over (the plan data is shallow).
@@ -20,6 +21,18 @@ _MAX_DEPTH = 100
 
 class _Unusual(Exception):
     """A value this writer leaves to ``json.dumps``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A value whose JSON text was written beforehand (in another process), placed as is.
+
+    ``text`` is :func:`indented_json` of the value at level 0; placed deeper,
+    its lines are indented to the level (every newline in JSON text is one of
+    the layout's: strings escape theirs).
+    """
+
+    text: str
 
 
 def indented_json(data: object, level: int = 0) -> str:
@@ -38,7 +51,15 @@ def indented_json(data: object, level: int = 0) -> str:
         return _text(data, newline, level)
     except _Unusual:
         # Strings are written escaped, so every newline is one of the layout's.
-        return json.dumps(data, indent=2, ensure_ascii=False).replace("\n", newline)
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=_rendered_value)
+        return text.replace("\n", newline)
+
+
+def _rendered_value(value: object) -> object:
+    # For json.dumps, which cannot place text: the value the text was written from.
+    if isinstance(value, Rendered):
+        return json.loads(value.text)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _text(value: object, newline: str, depth: int) -> str:
@@ -54,6 +75,8 @@ def _text(value: object, newline: str, depth: int) -> str:
         return "false"
     if isinstance(value, int):
         return int.__repr__(value)
+    if type(value) is Rendered:
+        return value.text.replace("\n", newline)
     if depth >= _MAX_DEPTH or not isinstance(value, list | dict):
         raise _Unusual
     if not value:

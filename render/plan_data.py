@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from typing import cast
@@ -24,9 +24,9 @@ from typing import cast
 from diffing.changes import AppDiff, ChildChange, ConfigChange, KeyChange, ModuleChange, ReleaseDiff
 from diffing.term_writer import format_term
 from diffing.terms import Atom, Term
-from diffing.workers import in_child
+from diffing.workers import ChildMessages, in_child
 from render.appup_file import short_term
-from render.json_text import indented_json
+from render.json_text import Rendered, indented_json
 from upgrade import instructions as ins
 from upgrade.plan import AppPlan, PlannedInstruction, PlanWarning, ProtocolPlan, UpgradePlan
 from upgrade.relup_builder import Relup, RelupEntry
@@ -78,14 +78,13 @@ def render_plan_json(plan: UpgradePlan, translate: Callable[[], Relup] | None = 
         translate = partial(_as_is, relup)
     elif _step_count(plan) < FORK_MIN_INSTRUCTIONS:
         return render_plan_json(replace(plan, relup=translate()))
-    # A big relup is translated and written by a second process while this one
-    # writes the rest; "relup" is the data's last key, so its text is appended.
-    relup_text = in_child(_translated_relup_json, translate)
+    # A big relup is translated by a second process while this one writes the
+    # rest of the plan; then the child writes the up entries while this one
+    # writes the down entries.  "relup" is the data's last key, so its text is
+    # appended.
+    child = in_child(_translated_in_halves, translate)
     head = indented_json(plan_to_data(replace(plan, relup=None)))
-    text = relup_text() if relup_text is not None else None
-    if text is None:  # no fork here, or the child failed: again in this process
-        text = _translated_relup_json(translate)
-    return head[: -len("null\n}")] + text + "\n}\n"
+    return head[: -len("null\n}")] + _shared_relup_json(child, translate) + "\n}\n"
 
 
 # From this many instructions (in the relup, or planned when it is still to
@@ -103,6 +102,34 @@ def _step_count(plan: UpgradePlan) -> int:
 
 def _as_is(relup: Relup) -> Relup:
     return relup
+
+
+def _translated_in_halves(translate: Callable[[], Relup]) -> Iterator[Relup | str]:
+    """In the child: the relup without its up entries, for the parent to write, then
+    the JSON text of the up entries."""
+    relup = translate()
+    yield replace(relup, up=())
+    yield indented_json([_relup_entry_data(entry) for entry in relup.up])
+
+
+def _shared_relup_json(
+    child: ChildMessages[Relup | str] | None, translate: Callable[[], Relup]
+) -> str:
+    """The text of the plan data's ``"relup"`` value, from what ``child`` sends.
+
+    Where there is no child, or it failed, the relup is made again in this
+    process, so that the error raised is the one a single process raises.
+    """
+    if child is not None:
+        with child:
+            rest = child.next()
+            if isinstance(rest, Relup):
+                data = _relup_data(rest)  # the down entries, while the child writes the up ones
+                up_text = child.next()
+                if isinstance(up_text, str):
+                    data["up"] = Rendered(up_text)
+                    return indented_json(data, level=1)
+    return _translated_relup_json(translate)
 
 
 def _translated_relup_json(translate: Callable[[], Relup]) -> str:

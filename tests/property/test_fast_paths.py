@@ -28,7 +28,7 @@ from diffing.etf_common import common_attribute_facts, common_term
 from diffing.terms import Atom, ErlList, ErlMap, Term, term_order_key
 from property.fuzz_targets import OTP_LIB, mutated_bytes, seeds
 from property.term_strategies import erlang_terms, exact
-from render.json_text import indented_json
+from render.json_text import Rendered, indented_json
 from upgrade.acyclic import acyclic_order, weak_components
 
 
@@ -245,6 +245,24 @@ class TestIndentedJson:
         opening = "".join("[\n" + "  " * depth for depth in range(1, level + 1))
         closing = "".join("\n" + "  " * depth + "]" for depth in reversed(range(level)))
         assert whole == opening + indented_json(data, level=level) + closing
+
+
+class TestRenderedJson:
+    """Text written beforehand and placed as a value reads as the value written in place."""
+
+    @given(_JSON, _JSON, st.integers(min_value=0, max_value=3))
+    def test_placed_text_is_the_value_in_place(
+        self, data: object, value: object, level: int
+    ) -> None:
+        placed = Rendered(indented_json(value))
+        for holder, written in (({"a": data, "b": placed}, {"a": data, "b": value}),
+                                ([placed, data], [value, data])):  # fmt: skip
+            assert indented_json(holder, level) == indented_json(written, level)
+
+    def test_the_standard_encoder_places_it_too(self) -> None:
+        # A float makes the whole text json.dumps's, which is given the value back.
+        holder = {"x": 1.5, "y": Rendered(indented_json({"k": ["v", 2]}))}
+        assert indented_json(holder, 1) == indented_json({"x": 1.5, "y": {"k": ["v", 2]}}, 1)
 
 
 _GRAPHS = st.integers(min_value=1, max_value=9).flatmap(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,13 +71,35 @@ def test_only_trees_with_many_applications_start_workers(
     assert workers_for_tree(tmp_path / "release.tar.gz") == 0
 
 
-def test_a_child_gives_back_its_result() -> None:
-    result = workers.in_child(_echo, {"big": list(range(100_000))})
-    assert result is not None  # every platform the tests run on can fork
-    assert result() == {"big": list(range(100_000))}
+def _two_values(value: object) -> Iterator[object]:
+    yield value
+    yield [value, value]
+
+
+def _one_value_then_fail(message: str) -> Iterator[object]:
+    yield message
+    raise InputError(Path("x.beam"), message)
+
+
+def test_a_child_sends_each_value_as_it_is_made() -> None:
+    big = {"big": list(range(100_000))}
+    child = workers.in_child(_two_values, big)
+    assert child is not None  # every platform the tests run on can fork
+    with child:
+        assert child.next() == big
+        assert child.next() == [big, big]
+        assert child.next() is None  # the generator ended
 
 
 def test_a_failing_child_gives_back_none() -> None:
-    result = workers.in_child(_fail, "broken")
-    assert result is not None
-    assert result() is None
+    child = workers.in_child(_one_value_then_fail, "broken")
+    assert child is not None
+    with child:
+        assert child.next() == "broken"
+        assert child.next() is None
+
+
+def test_a_child_left_before_its_end_is_reaped() -> None:
+    child = workers.in_child(_two_values, list(range(1_000_000)))  # more than a pipe holds
+    assert child is not None
+    child.close()  # the child, still writing, ends on the closed pipe
