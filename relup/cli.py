@@ -14,8 +14,9 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import NoReturn
 
 from relup import __version__
 from relup.cli_graph import add_graph_command
@@ -284,5 +285,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+def run() -> NoReturn:
+    """The ``relup`` command: :func:`main`, then an exit that skips tearing the interpreter down.
+
+    A big plan leaves millions of objects alive to the end; freeing them one
+    by one at exit took 0.05 s of a 20,000-module plan's 2 s.  By now every
+    file is written and closed, every child process reaped; only the standard
+    streams are flushed.
+    """
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError):  # a reader that went away: main() said what it had to
+            stream.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
