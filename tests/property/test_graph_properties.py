@@ -21,10 +21,12 @@ from render.graph_style import atom_text, node_id
 from render.plan_graphs import DIRECTIONS, GRAPH_VIEWS, view_graph
 from unit.render.graph_samples import BASE_NAMES, dot_shape, renamer, store_plan
 from upgrade.plan import UpgradePlan
+from upgrade.verdicts import CORE_APPLICATIONS, ELIXIR_APPLICATIONS
 
 DOT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-# Names the sample keeps as they are, and core applications (planned differently).
-KEPT = {"sasl", "sasl_mod", "kernel", "stdlib"}
+# Names the sample keeps as they are, and core applications (planned differently:
+# OTP's and Elixir's own restart the emulator, so their modules are not in the load order).
+KEPT = {"sasl_mod", *CORE_APPLICATIONS, *ELIXIR_APPLICATIONS}
 
 
 @st.composite
