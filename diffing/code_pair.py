@@ -72,6 +72,7 @@ def read_code_pair(
     progress: Progress | None = None,
     workers: int | None = None,
     pool: ProcessPoolExecutor | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[ReleaseCode, ReleaseCode]:
     """The code of the ``applications`` of ``old`` and of ``new``, and each one's sys.config.
 
@@ -86,6 +87,10 @@ def read_code_pair(
             is given; default: the CPUs this process may run on.
         pool: worker processes already started (see :mod:`diffing.workers`).
             Below :data:`PARALLEL_MIN_BEAMS` beams, none is used.
+        meanwhile: called in this process once the workers have their work
+            (before reading, without workers; not at all when reading fails):
+            other work of the caller's that does not need the code
+            (importing what comes next).
 
     Returns:
         What ``complete(read_release_code(old, applications))`` and then the
@@ -94,7 +99,7 @@ def read_code_pair(
     finish = complete if complete is not None else _as_is
     units = _units(old, new, applications)
     try:
-        reads = _read_units(units, progress, workers, pool)
+        reads = _read_units(units, progress, workers, pool, meanwhile or _nothing)
     except Exception:  # the plain reads below raise the right error
         old_code = finish(read_release_code(old, applications))
         return old_code, finish(read_release_code(new, applications))
@@ -104,6 +109,10 @@ def read_code_pair(
 
 def _as_is(code: ReleaseCode) -> ReleaseCode:
     return code
+
+
+def _nothing() -> None:
+    return None
 
 
 def _units(old: Release, new: Release, applications: Collection[str]) -> list[_Unit]:
@@ -125,16 +134,18 @@ def _read_units(
     progress: Progress | None,
     workers: int | None,
     pool: ProcessPoolExecutor | None,
+    meanwhile: Callable[[], object],
 ) -> list[_UnitRead]:
     total = sum(unit.beams for unit in units)
     counter = _Counter(progress, total)
     if total >= PARALLEL_MIN_BEAMS and pool is not None:
-        return _shared(units, pool, counter)
+        return _shared(units, pool, counter, meanwhile)
     if total >= PARALLEL_MIN_BEAMS:
         wanted = (available_cpus() if workers is None else workers) - 1
         with worker_pool(wanted) as own_pool:
             if own_pool is not None:
-                return _shared(units, own_pool, counter)
+                return _shared(units, own_pool, counter, meanwhile)
+    meanwhile()
     reads = []
     for unit in units:
         reads.append(read_unit(unit))
@@ -143,12 +154,16 @@ def _read_units(
 
 
 def _shared(
-    units: Sequence[_Unit], pool: ProcessPoolExecutor, counter: _Counter
+    units: Sequence[_Unit],
+    pool: ProcessPoolExecutor,
+    counter: _Counter,
+    meanwhile: Callable[[], object],
 ) -> list[_UnitRead]:
     # Workers take from the back (last submitted first in line), this process from the front.
     pending = {
         index: submit(pool, read_unit, units[index]) for index in reversed(range(len(units)))
     }
+    meanwhile()
     return _share(units, pending, counter)
 
 

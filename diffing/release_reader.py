@@ -22,7 +22,7 @@ Modules: :mod:`diffing.release_sources` finds the ``.rel``,
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -124,18 +124,26 @@ def load_code_pair(
     applications: Collection[str],
     progress: Progress | None = None,
     pool: ProcessPoolExecutor | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[ReleaseCode, ReleaseCode]:
     """What :func:`load_release_code` gives for OLD and for NEW, from the releases already loaded.
 
     Both must be trees (``root`` set: not a tarball, whose directory is gone).
     The releases are not read again, and the beams of both are read side by
     side (see :mod:`diffing.code_pair`), with ``pool``'s workers when given;
-    ``progress`` hears about the beams.
+    ``progress`` hears about the beams; ``meanwhile`` is called once the
+    workers have their work.
     """
     if old.root is None or new.root is None:
         raise ValueError("load_code_pair needs two release trees")
     return read_code_pair(
-        old, new, applications, complete=with_consolidated, progress=progress, pool=pool
+        old,
+        new,
+        applications,
+        complete=with_consolidated,
+        progress=progress,
+        pool=pool,
+        meanwhile=meanwhile,
     )
 
 

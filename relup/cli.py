@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import os
 import sys
 import traceback
@@ -197,27 +198,29 @@ def _add_check_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 def _run_plan(arguments: argparse.Namespace) -> int:
     from relup.files import check_replaceable
-    from relup.planning import (
-        plan_before_translation,
-        plan_files,
-        plan_release_upgrade,
-        write_files,
-    )
     from relup.progress import progress_bar
-    from render.plan_data import render_plan_json, render_plan_yaml
-    from render.plan_text import render_plan_text
+    from relup.reading import read_release_pair
 
     if arguments.html is not None:
         check_replaceable(arguments.html, arguments.force)
     request = plan_request(arguments, arguments.regenerate)
-    if arguments.format == "json" and not arguments.write and arguments.html is None:
-        # JSON alone: the relup is translated while the rest of the plan is written.
-        with progress_bar(sys.stderr, arguments.quiet) as progress:  # erased before output
-            plan, translate = plan_before_translation(request, progress)
+    # JSON alone: the relup is translated while the rest of the plan is written.
+    json_alone = arguments.format == "json" and not arguments.write and arguments.html is None
+    with progress_bar(sys.stderr, arguments.quiet) as progress:  # erased before output
+        codes = read_release_pair(request, progress, meanwhile=_import_planning)
+        from relup.planning import plan_before_translation, plan_release_upgrade
+
+        if json_alone:
+            plan, translate = plan_before_translation(request, progress, codes)
+        else:
+            plan, translate = plan_release_upgrade(request, progress, codes), None
+    from relup.planning import plan_files, write_files
+    from render.plan_data import render_plan_json, render_plan_yaml
+    from render.plan_text import render_plan_text
+
+    if json_alone:
         sys.stdout.write(render_plan_json(plan, translate))
         return EXIT_OK
-    with progress_bar(sys.stderr, arguments.quiet) as progress:  # erased before output
-        plan = plan_release_upgrade(request, progress)
     files = plan_files(plan, arguments.force) if arguments.write else []
     if arguments.html is not None:
         # Built before anything is printed or written: without dot, nothing is.
@@ -231,6 +234,13 @@ def _run_plan(arguments: argparse.Namespace) -> int:
         for path, _ in files:
             print(f"relup: wrote {path}", file=sys.stderr)
     return EXIT_OK
+
+
+def _import_planning() -> None:
+    """Import the planner and the plan's writers: run while the workers read the beams,
+    it costs nothing there (0.1 s before they start, at 20,000 modules)."""
+    for module in ("relup.planning", "render.plan_data", "render.plan_text"):
+        importlib.import_module(module)
 
 
 def _run_check(arguments: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported lazily at run time: plan's imports cost start-up time
-    from relup.planning import PlanRequest
+    from relup.reading import PlanRequest
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -78,8 +78,8 @@ def add_planning_options(parser: argparse.ArgumentParser) -> None:
 
 def plan_request(arguments: argparse.Namespace, regenerate: bool) -> PlanRequest:
     """The :class:`PlanRequest` the parsed planning options ask for."""
-    from relup.planning import PlanRequest
     from relup.project import resolve_release_argument
+    from relup.reading import PlanRequest
 
     return PlanRequest(
         old=resolve_release_argument(arguments.old, arguments.root),

@@ -34,7 +34,8 @@ from diffing.release_sources import tree_of_rel_file
 from relup import __version__
 from relup.package_tar import TarEntry, check_package_replaceable, package_comment, write_package
 from relup.package_tree import directory_entries, tree_entries
-from relup.planning import PlanRequest, generated_appups, plan_release_upgrade
+from relup.planning import generated_appups, plan_release_upgrade
+from relup.reading import PlanRequest
 from render.relup_file import render_relup
 from upgrade.plan import UpgradePlan
 

@@ -9,7 +9,7 @@ appups stay as they are).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -18,19 +18,14 @@ from diffing.compare import diff_releases
 from diffing.errors import InputError, TranslationError, UsageError
 from diffing.progress import Progress, report
 from diffing.release import Application, Appup, Release
-from diffing.release_reader import (
-    load_code_pair,
-    load_release_code,
-    load_release_pair,
-)
-from diffing.workers import worker_pool, workers_for_tree
 from relup import __version__
-from relup.api import ErlangRoot
 from relup.files import check_replaceable, write_generated_files
+from relup.reading import PlanRequest as PlanRequest  # planning's own, read early (see there)
+from relup.reading import read_release_pair
 from render.appup_file import appup_term, render_appup
 from render.relup_file import render_relup
 from upgrade.check import CheckFinding, check_appups
-from upgrade.options import Fallback, Overrides, PlanOptions
+from upgrade.options import Overrides, PlanOptions
 from upgrade.plan import UpgradePlan
 from upgrade.planner import plan_upgrade
 from upgrade.protocols import with_protocol_steps
@@ -39,29 +34,26 @@ from upgrade.relup_builder import BaseRelease, Relup, build_relup
 OVERRIDES_FILE = "relup.yaml"
 
 
-@dataclass(frozen=True, slots=True)
-class PlanRequest:
-    old: str | Path
-    new: str | Path
-    lib_paths: Sequence[str | Path] = ()
-    erlang_root: ErlangRoot = "auto"
-    fallback: Fallback = "fail"
-    regenerate: bool = False
-    overrides: Path | None = None
-
-
-def plan_release_upgrade(request: PlanRequest, progress: Progress | None = None) -> UpgradePlan:
+def plan_release_upgrade(
+    request: PlanRequest,
+    progress: Progress | None = None,
+    codes: tuple[ReleaseCode, ReleaseCode] | None = None,
+) -> UpgradePlan:
     """Diff OLD and NEW, plan every upgraded application, and translate the plan to a relup.
 
-    ``progress`` hears each stage, and the beams as they are read (see ``diffing.progress``).
+    ``progress`` hears each stage, and the beams as they are read (see
+    ``diffing.progress``); ``codes`` is OLD's and NEW's code when the caller
+    read them already (``relup.reading.read_release_pair``).
     """
-    plan, translate = plan_before_translation(request, progress)
+    plan, translate = plan_before_translation(request, progress, codes)
     report(progress, "translating", 0, 1)
     return replace(plan, relup=translate())
 
 
 def plan_before_translation(
-    request: PlanRequest, progress: Progress | None = None
+    request: PlanRequest,
+    progress: Progress | None = None,
+    codes: tuple[ReleaseCode, ReleaseCode] | None = None,
 ) -> tuple[UpgradePlan, Callable[[], Relup]]:
     """:func:`plan_release_upgrade`'s plan without its relup, and the call that translates it.
 
@@ -69,7 +61,7 @@ def plan_before_translation(
     second process while it writes the rest); the call raises what
     :func:`plan_release_upgrade` raises when translating.
     """
-    old_code, new_code = read_release_pair(request, progress)
+    old_code, new_code = read_release_pair(request, progress) if codes is None else codes
     report(progress, "planning", 0, 1)
     options = PlanOptions(
         fallback=request.fallback,
@@ -83,41 +75,6 @@ def plan_before_translation(
     )
     plan = plan_upgrade(diff_releases(old_code, new_code), options)
     return plan, partial(relup_of_plan, plan, new_code.release, old_code.release)
-
-
-def read_release_pair(
-    request: PlanRequest, progress: Progress | None = None
-) -> tuple[ReleaseCode, ReleaseCode]:
-    """OLD and NEW with the code of the applications that may differ between them.
-
-    Two release trees are read once each, their beams side by side
-    (``diffing.code_pair``), big ones on every CPU (``diffing.workers``); a
-    tarball or a lone ``.rel`` is opened again to read its code, the way
-    ``load_release_code`` does.
-    """
-    report(progress, "reading releases", 0, 1)
-    with worker_pool(workers_for_tree(request.old)) as pool:  # none for small trees
-        old_release, new_release = load_release_pair(
-            request.old, request.new, request.lib_paths, request.erlang_root, pool
-        )
-        names = applications_to_read(old_release, new_release)
-        if old_release.root is not None and new_release.root is not None:
-            return load_code_pair(old_release, new_release, names, progress, pool)
-    old_code = load_release_code(request.old, request.lib_paths, request.erlang_root, names)
-    new_code = load_release_code(request.new, request.lib_paths, request.erlang_root, names)
-    return old_code, new_code
-
-
-def applications_to_read(old: Release, new: Release) -> frozenset[str]:
-    """Applications whose code must be read: in both releases, and possibly different."""
-    names = set()
-    for application in new.applications:
-        previous = old.application(application.name)
-        if previous is None:
-            continue
-        if previous.vsn != application.vsn or previous.directory != application.directory:
-            names.add(application.name)
-    return frozenset(names)
 
 
 def read_overrides(path: Path | None) -> Overrides | None:
