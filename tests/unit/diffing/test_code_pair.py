@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,6 +108,26 @@ def test_progress_counts_every_beam(trees: tuple[Path, Path], workers: int) -> N
     assert calls[0] == (READING, 0, total)
     assert calls[-1] == (READING, total, total)
     assert [done for _, done, _ in calls] == sorted(done for _, done, _ in calls)
+
+
+def test_meanwhile_runs_once_before_this_process_reads(
+    trees: tuple[Path, Path], workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, new, names = _releases(trees)
+    events: list[str] = []  # this process's (a worker appends to its own copy)
+    plain = code_pair.read_application_code
+
+    def read(*arguments: Any) -> Any:
+        events.append("read")
+        return plain(*arguments)
+
+    monkeypatch.setattr(code_pair, "read_application_code", read)
+    result = read_code_pair(
+        old, new, names, workers=workers, meanwhile=lambda: events.append("meanwhile")
+    )
+    assert result == (read_release_code(old, names), read_release_code(new, names))
+    assert events[0] == "meanwhile"  # before this process reads anything
+    assert events.count("meanwhile") == 1 and "read" in events
 
 
 def test_complete_runs_on_old_then_new(trees: tuple[Path, Path]) -> None:
