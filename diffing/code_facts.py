@@ -87,14 +87,14 @@ class ModuleFacts:
 
     @property
     def kind(self) -> ModuleKind:
-        behaviours = set(self.behaviours)
-        if behaviours & SUPERVISOR_BEHAVIOURS:
+        behaviours = self.behaviours  # most modules have none
+        if behaviours and not SUPERVISOR_BEHAVIOURS.isdisjoint(behaviours):
             return "supervisor"
-        if behaviours & PROCESS_BEHAVIOURS:
+        if behaviours and not PROCESS_BEHAVIOURS.isdisjoint(behaviours):
             return "process"
         if self.exports_system_code_change:
             return "special"
-        if behaviours & APPLICATION_BEHAVIOURS:
+        if behaviours and not APPLICATION_BEHAVIOURS.isdisjoint(behaviours):
             return "application"
         return "library"
 

@@ -55,6 +55,10 @@ def common_attribute_facts(data: bytes) -> tuple[Term | None, tuple[str, ...]] |
     >>> common_attribute_facts(bytes([131, 108, 0, 0, 0, 1, *vsn_1, 106]))
     (1, ())
     """
+    if data.startswith(_ONE_ATTRIBUTE):  # most modules': [{vsn, [MD5]}] alone
+        compiler_vsn = _compiler_vsn(data, len(_ONE_ATTRIBUTE))
+        if compiler_vsn is not None and compiler_vsn[1] == len(data) - 1 and data[-1] == 106:
+            return compiler_vsn[0], ()
     if data[:2] != b"\x83l":
         return None
     keys: dict[str, Term] = {}  # each key's last value
@@ -110,6 +114,8 @@ def _compiler_vsn(data: bytes, position: int) -> tuple[Term, int] | None:
     return None
 
 
+# A LIST of one attribute, after the version byte.
+_ONE_ATTRIBUTE = b"\x83l\x00\x00\x00\x01"
 # {vsn, [SMALL_BIG ...: the key as ATOM_EXT (OTP 25) or SMALL_ATOM_UTF8_EXT, a one-item LIST.
 _COMPILER_VSN_PREFIXES = (
     b"h\x02d\x00\x03vsnl\x00\x00\x00\x01n",

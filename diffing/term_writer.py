@@ -67,6 +67,16 @@ def format_term(term: Term, width: int = 80) -> str:
     return _layout(term, 0, width, 0)
 
 
+def one_line_term(term: Term) -> str:
+    """``term`` as Erlang text on one line: ``format_term(term, sys.maxsize)``, without
+    the layout's bookkeeping (plans write thousands of instructions so).
+
+    >>> one_line_term((Atom("load"), (Atom("m"), Atom("brutal_purge"))))
+    '{load,{m,brutal_purge}}'
+    """
+    return _flat_text(term, 0)
+
+
 def format_consult_file(terms: Sequence[Term], header_lines: Sequence[str] = ()) -> str:
     """A whole ``file:consult`` file: ``%%`` header comments, then each term and ``.``.
 

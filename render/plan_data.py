@@ -15,14 +15,13 @@ and tuples.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from typing import cast
 
 from diffing.changes import AppDiff, ChildChange, ConfigChange, KeyChange, ModuleChange, ReleaseDiff
-from diffing.term_writer import format_term
+from diffing.term_writer import one_line_term
 from diffing.terms import Atom, Term
 from diffing.workers import ChildMessages, in_child
 from render.appup_file import short_term
@@ -149,7 +148,7 @@ def render_plan_yaml(plan: UpgradePlan) -> str:
 
 def erlang_text(term: Term) -> str:
     """``term`` as Erlang text on a single line."""
-    return format_term(term, width=sys.maxsize)
+    return one_line_term(term)
 
 
 # -- instructions ---------------------------------------------------------------------

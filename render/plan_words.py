@@ -18,14 +18,13 @@ program text, and said as what they do ("Switch the consolidated protocols to
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import singledispatch
 from typing import Literal
 
 from diffing.release import ModuleName
-from diffing.term_writer import format_term
+from diffing.term_writer import one_line_term
 from diffing.terms import Atom, ErlList, Term
 from upgrade import instructions as ins
 from upgrade.plan import PlannedInstruction, ProtocolModules, UpgradePlan
@@ -73,7 +72,7 @@ def _names(names: tuple[str, ...]) -> str:
 
 
 def _erlang(term: Term) -> str:
-    return format_term(term, width=sys.maxsize)
+    return one_line_term(term)
 
 
 @singledispatch

@@ -310,7 +310,9 @@ def _planned(
 ) -> PlannedInstruction:
     assert step is not None
     kept = tuple(module for module in dep_mods if module in eligible)
-    instruction = replace(step.instruction, dep_mods=kept)
+    instruction = step.instruction
+    if instruction.dep_mods != kept:  # most have none: no copy (replace is slow)
+        instruction = replace(instruction, dep_mods=kept)
     suspends = suspended_by(index, step.module) if isinstance(instruction, ins.Update) else ()
     return PlannedInstruction(instruction, step.reason, suspends)
 
