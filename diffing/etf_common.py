@@ -55,10 +55,9 @@ def common_attribute_facts(data: bytes) -> tuple[Term | None, tuple[str, ...]] |
     >>> common_attribute_facts(bytes([131, 108, 0, 0, 0, 1, *vsn_1, 106]))
     (1, ())
     """
-    if data.startswith(_ONE_ATTRIBUTE):  # most modules': [{vsn, [MD5]}] alone
-        compiler_vsn = _compiler_vsn(data, len(_ONE_ATTRIBUTE))
-        if compiler_vsn is not None and compiler_vsn[1] == len(data) - 1 and data[-1] == 106:
-            return compiler_vsn[0], ()
+    lone_vsn = _lone_compiler_vsn(data)
+    if lone_vsn is not None:
+        return lone_vsn, ()
     if data[:2] != b"\x83l":
         return None
     keys: dict[str, Term] = {}  # each key's last value
@@ -92,6 +91,16 @@ def common_attribute_facts(data: bytes) -> tuple[Term | None, tuple[str, ...]] |
     except (_Unusual, IndexError, UnicodeDecodeError):
         return None
     return found_vsn, tuple(sorted(names))
+
+
+def _lone_compiler_vsn(data: bytes) -> Term | None:
+    """The vsn of ``Attr`` bytes that are ``[{vsn, [MD5]}]`` alone (most modules'), else None."""
+    if not data.startswith(_ONE_ATTRIBUTE):
+        return None
+    compiler_vsn = _compiler_vsn(data, len(_ONE_ATTRIBUTE))
+    if compiler_vsn is None or compiler_vsn[1] != len(data) - 1 or data[-1] != 106:
+        return None
+    return compiler_vsn[0]
 
 
 def _merges_aside(key: str, earlier: Term) -> bool:
