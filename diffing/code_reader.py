@@ -10,7 +10,6 @@ ones to read.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -43,7 +42,7 @@ _INFERRED: tuple[tuple[str, set[tuple[str, int]], set[tuple[str, int]]], ...] = 
     ("application", {("start", 2), ("stop", 1)}, set()),
 )
 
-# Beams read before, by file name: their bytes and facts.  An unchanged module
+# Beams read before, by module name: their bytes and facts.  An unchanged module
 # is usually the same bytes in OLD and NEW, so with OLD's memo NEW's copy is
 # compared, not decoded (see diffing.code_pair).
 BeamMemo = dict[str, tuple[bytes, ModuleFacts]]
@@ -77,13 +76,17 @@ def release_code(release: Release, reads: Iterable[AppRead]) -> ReleaseCode:
 def read_application_code(application: Application, memo: BeamMemo | None = None) -> AppRead:
     """An application's module facts, or None when its beams are not there.
 
-    A beam whose bytes are those ``memo`` holds under its file name gets the
-    facts found there; every beam read is put in ``memo``.
+    A beam whose bytes are those ``memo`` holds under its module's name gets
+    the facts found there; every beam read is put in ``memo``.
     """
     ebin = application.directory
     beams = beam_paths(ebin, application.modules)
     sizes = [regular_file_size(path) for path in beams]
-    present = [(path, size) for path, size in zip(beams, sizes, strict=True) if size is not None]
+    present = [
+        (module, path, size)
+        for module, path, size in zip(application.modules, beams, sizes, strict=True)
+        if size is not None
+    ]
     if not present and (beams or not ebin.is_dir()):
         return None, []  # its code is not in the tree (an OTP app of a trimmed tree)
     warnings = [
@@ -92,7 +95,10 @@ def read_application_code(application: Application, memo: BeamMemo | None = None
         if size is None
     ]
     facts = tuple(
-        sorted((_module_facts(path, size, memo) for path, size in present), key=lambda f: f.name)
+        sorted(
+            (_module_facts(module, path, size, memo) for module, path, size in present),
+            key=lambda f: f.name,
+        )
     )
     for module_facts in facts:
         if module_facts.behaviours_inferred and module_facts.behaviours:
@@ -104,18 +110,17 @@ def read_application_code(application: Application, memo: BeamMemo | None = None
     return AppCode(application.name, application.vsn, facts, priv), warnings
 
 
-def _module_facts(path: str, size: int, memo: BeamMemo | None) -> ModuleFacts:
+def _module_facts(module: str, path: str, size: int, memo: BeamMemo | None) -> ModuleFacts:
     try:
         data = read_file(path, size)
     except OSError as error:
         raise InputError(path, f"cannot read: {error.strerror or error}") from error
     if memo is None:
         return _decoded(data, path)
-    name = os.path.basename(path)
-    earlier = memo.get(name)
+    earlier = memo.get(module)
     known = earlier[1] if earlier is not None and earlier[0] == data else None
     facts = known if known is not None else _decoded(data, path)
-    memo[name] = (data, facts)
+    memo[module] = (data, facts)
     return facts
 
 
