@@ -140,8 +140,18 @@ def render_plan_yaml(plan: UpgradePlan) -> str:
     """The plan as YAML (safe subset), keys in the data's order."""
     import yaml  # only --format yaml needs it: kept out of start-up
 
-    text: str = yaml.safe_dump(
-        plan_to_data(plan), sort_keys=False, allow_unicode=True, default_flow_style=False
+    class Dumper(yaml.SafeDumper):
+        # The data shares a dict where two steps are one instruction: written out
+        # each time, as JSON has it, not as a YAML anchor and alias.
+        def ignore_aliases(self, data: object) -> bool:
+            return True
+
+    text: str = yaml.dump(
+        plan_to_data(plan),
+        Dumper=Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
     )
     return text
 
@@ -219,15 +229,23 @@ def _item_data(item: object) -> object:
     raise TypeError(f"no data form for instruction field item {item!r}")
 
 
-def _step_data(step: PlannedInstruction) -> Data:
+def _step_data(step: PlannedInstruction, made: dict[ins.Instruction, Data] | None = None) -> Data:
+    """A step's data; ``made`` holds instructions' data made before, to reuse."""
+    instruction = None if made is None else made.get(step.instruction)
+    if instruction is None:
+        instruction = instruction_data(step.instruction)
+        if made is not None:
+            made[step.instruction] = instruction
     return {
-        "instruction": instruction_data(step.instruction),
+        "instruction": instruction,
         "reason": {"rule": step.reason.rule, "text": step.reason.text},
         "suspends": list(step.suspends),
     }
 
 
 def _app_plan_data(app_plan: AppPlan) -> Data:
+    # Most modules' downgrade step is the very instruction of their upgrade step.
+    made: dict[ins.Instruction, Data] = {}
     return {
         "name": app_plan.name,
         "old_vsn": app_plan.old_vsn,
@@ -235,8 +253,8 @@ def _app_plan_data(app_plan: AppPlan) -> Data:
         "source": app_plan.source,
         "verdict": app_plan.verdict,
         "verdict_reasons": list(app_plan.verdict_reasons),
-        "up": [_step_data(step) for step in app_plan.up],
-        "down": [_step_data(step) for step in app_plan.down],
+        "up": [_step_data(step, made) for step in app_plan.up],
+        "down": [_step_data(step, made) for step in app_plan.down],
     }
 
 
