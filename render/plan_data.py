@@ -123,7 +123,9 @@ def _shared_relup_json(
         with child:
             rest = child.next()
             if isinstance(rest, Relup):
-                data = _relup_data(rest)  # the down entries, while the child writes the up ones
+                # The down entries are written while the child writes the up ones.
+                data = _relup_data(rest)
+                data["down"] = Rendered(indented_json(data["down"]))
                 up_text = child.next()
                 if isinstance(up_text, str):
                     data["up"] = Rendered(up_text)
