@@ -244,77 +244,84 @@ first, and what was done about it:
 
 - **Reading beams** (40% at first). Both versions of an application are read
   together (`diffing/code_pair.py`): a beam whose bytes NEW did not change is
-  compared, not decoded again, so 40,000 files cost 23,000 decodes. A decode
-  reads only what planning needs (`beam.split_beam`, `beam.beam_code`): no
-  `CInf`, no debug-info probe, `vsn` and behaviours without merging the
-  attribute list, literals for supervisors only. Files are found and read
-  with one `stat` and one `read` each (`diffing/beam_files.py`), and the
-  common ETF shapes go through a fast decoder that hands anything else to the
-  full one (`diffing/etf_common.py`).
+  compared, not decoded again, so 40,000 files cost 23,000 decodes. The usual
+  beam (plain, well formed, attributes in the usual shape, not a supervisor)
+  goes from its bytes to its facts in one pass (`diffing/beam_common.py`,
+  about 37 us); anything else takes the plain read, which reads only what
+  planning needs (`beam.split_beam`, `beam.beam_code`: no `CInf`, no
+  debug-info probe, literals for supervisors only). The compiler's own
+  `{vsn, [MD5]}` attribute is read straight from its bytes. Files are found
+  and read with one `stat` and one `read` each (`diffing/beam_files.py`), and
+  the common ETF shapes go through a fast decoder that hands anything else to
+  the full one (`diffing/etf_common.py`); a small map whose atom keys come in
+  order is kept as it comes. The `.app` files' module lists (thousands of
+  atoms) have their atoms converted in one pass over the distinct tokens.
 - **Both CPUs**. From 4,000 beams on, a forked worker process reads
   applications from the end of the list while relup reads from the front
   (`diffing/workers.py`); for a tree of 16 applications or more the worker
   also loads NEW's `.rel`/`.app`/`.appup` files while relup loads OLD's.
   Results come back pickled as plain constructor calls, not through
-  `dataclasses.fields` per object.
+  `dataclasses.fields` per object. The planner and the writers (0.1 s of
+  imports) are imported while the worker reads (`relup/reading.py` imports
+  only `diffing`; the command line passes the import as `meanwhile`).
 - **Garbage collection**. A plan allocates millions of small objects that
-  live to the end; the CLI raises the collector's thresholds for the run
-  (a fifth of the time went to rescanning them).
-- **Quadratic passes**. The callers of every module are indexed once per
-  release (`upgrade.dependencies.callers_index`) instead of once per
-  upgraded application, for DepMods and for removed-but-called warnings.
+  live to the end and form no cycles: the `relup` command runs without the
+  cyclic collector (a fifth of the time went to rescanning them at the
+  default thresholds, 3% still at thresholds raised a hundredfold), and
+  leaves through `os._exit` once its output is flushed, the plan's objects
+  left for the exit to free rather than freed one by one (0.08 s at 20k).
+- **Quadratic passes**. The callers of the removed modules (the only ones
+  the planner asks about) are indexed once per release
+  (`upgrade.dependencies.callers_index`) instead of once per upgraded
+  application. A planned step is copied only when its DepMods change.
 - **Ordering**. Acyclic dependency graphs (nearly all) are ordered by plain
   loops giving networkx's exact order (`upgrade/acyclic.py`); networkx is
   imported only to condense a cycle.
-- **Output**. The term writer writes one-line terms recursively with a
-  budget (no re-measuring at every level), caches atom spellings, and JSON is
-  written by `render/json_text.py`, byte for byte `json.dumps(indent=2)`.
-  An instruction's data takes its `op` from the short form already built and
-  its field names from a per-class cache (0.26 s down to 0.17 s at 20k).
-  `yaml` is imported only for YAML.
+- **Output**. The term writer writes one-line terms recursively without
+  measuring, caches atom spellings, and JSON is written by
+  `render/json_text.py`, byte for byte `json.dumps(indent=2)`. An
+  instruction's data takes its `op` from the short form already built and its
+  field names from a per-class cache; a downgrade step that is its upgrade
+  step's instruction reuses that data. `yaml` is imported only for YAML.
 - **Translating while writing**. For `--format json` alone, a big plan's
-  relup is translated and written by a child forked for it
-  (`diffing.workers.in_child`) while relup writes the rest of the plan;
-  `"relup"` is the data's last key, so its text is appended. A failed
-  translation is made again in relup, so the error is the one a single
-  process raises. Worth about 0.1 s at 20k (the child pays for the pages it
-  shares with the parent).
+  relup is translated by a child forked for it (`diffing.workers.in_child`)
+  while relup writes the rest of the plan; the child then sends the down
+  entries back and writes the up entries' text while relup writes the down
+  ones (`render.json_text.Rendered` places the child's text). `"relup"` is the
+  data's last key, so its text is appended. A failed translation is made
+  again in relup, so the error is the one a single process raises.
 
 Every fast path has the plain path it replaces as its reference in
 `tests/property/test_fast_paths.py` (same result on any input, or it hands
-over); the golden, oracle and property tests pass unchanged.
+over); the golden, oracle and property tests pass unchanged, and plan text,
+JSON and YAML, relup and check output are byte-identical to before on the 1k,
+5k and 20k pairs.
 
 Before this work (same benchmark, 2026-11-27): 20k `relup relup` 1.05 s
 (0.26x), `relup plan` 14.14 s (3.54x), plan peak 154 MB; 50k `relup relup`
 0.11x, `relup plan` 53.93 s (2.34x), 328 MB, and plan time per module grew
-with the release (a pass per application over the whole release).
+with the release (a pass per application over the whole release). A first
+round of work brought the 20k plan to 2.2 s (0.56x); the second, above, to
+the table's.
 
-## Where the 20k plan's time goes now, and the target it misses
+## Where the 20k plan's time goes now
 
-`relup plan` on the 20k pair takes about 2.1-2.2 s on an idle machine against
-3.8-4.1 s for systools: about 0.55x, not the 0.5x asked. Wall time, measured
-inside one run (timestamps):
+Wall time of `relup plan` on the 20k pair on an idle machine, measured inside
+one run (timestamps):
 
 | step | seconds |
 |---|---|
-| interpreter start and imports (~150 frozen dataclasses built) | 0.18 |
-| `.rel`/`.app`/`.appup` of both releases (NEW in the worker) | 0.15 |
-| reading 40,000 beams (2.2 s of CPU on two processes) | 1.05 |
-| diff, plan | 0.22 |
-| translation, JSON data and text (relup's part in a child) | 0.4 |
+| interpreter start and the imports reading needs | 0.15 |
+| `.rel`/`.app`/`.appup` of both releases (NEW in the worker) | 0.12 |
+| reading 40,000 beams on two processes (the planner imported meanwhile) | 0.93 |
+| diff, plan | 0.17 |
+| translation (in a child) and the JSON text, 7 MB | 0.30 |
 
-Alone, translation takes 0.16 s, the JSON data 0.17 s and its text 0.16 s.
-The beams' CPU is 23,000 decodes at about 50 us and 40,000 file reads at
-about 9 us, plus passing the worker's results back (unpickling them costs
-relup about 0.15 s).
-
-Reaching 0.5x (about 1.95 s) would need another 0.2 s: a decode at about 40
-us. The time left is spread thin: splitting the chunks, the atom table, the
-`Attr` term, the MD5, the export and import tables and building the facts
-each cost 2-9 us per beam, in Python. When other work keeps the two CPUs
-busy, the worker and the child gain little and the ratio rises to about
-0.8x; at 50k modules systools grows faster than linearly and relup stays
-linear, so the ratio falls to about 0.25x.
+The beams' CPU is 23,000 decodes at about 37 us and 40,000 file reads at
+about 8 us, plus passing the worker's results back (unpickling them costs
+relup about 0.14 s). When other work keeps the two CPUs busy, the worker and
+the child gain little and the ratio rises; at 50k modules systools grows
+faster than linearly and relup stays linear, so the ratio falls.
 """
 
 
