@@ -115,6 +115,8 @@ def _compiler_vsn(data: bytes, position: int) -> tuple[Term, int] | None:
     for prefix in _COMPILER_VSN_PREFIXES:
         if data.startswith(prefix, position):
             start = position + len(prefix)
+            if start + 2 > len(data):
+                return None  # cut short after the tag
             end = start + 2 + data[start]
             if end >= len(data) or data[end] != 106:  # NIL after the one item
                 return None

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 from hypothesis import strategies as st
 
 from diffing.beam import parse_beam
+from diffing.beam_common import common_module_facts
 from diffing.errors import RelupError, TermSyntaxError
 from diffing.etf import bare_prefix, decode_bare_term, decode_term
 from diffing.release import Release
@@ -239,13 +240,18 @@ def check_external_term(data: bytes) -> None:
 
 
 def check_beam(data: bytes) -> None:
-    """parse_beam with literals, and child specs read from them."""
+    """parse_beam with literals, and child specs read from them; the one-pass reader of
+    planning (``diffing.beam_common``) declines or reads what the plain read reads."""
+    common = common_module_facts(data)  # never raises: declines instead
     try:
         beam = parse_beam(data, INPUT_PATH, literals=True)
     except RelupError as error:
+        assert common is None, common
         assert_reported(error, [INPUT_PATH])
         return
     supervisor_facts(beam.literals or (), beam.module)
+    if common is not None:
+        assert (common.name, common.md5, common.exports) == (beam.module, beam.md5, beam.exports)
 
 
 # --- releases with a mutated file ------------------------------------------------------------

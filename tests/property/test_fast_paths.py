@@ -322,31 +322,32 @@ class TestBeamPaths:
 
 class TestCompilerVsn:
     """The compiler's ``{vsn, [Integer]}`` read straight from its bytes is what the
-    general attribute reader makes of it, with either atom encoding of the key."""
+    general attribute reader makes of it, with either atom encoding of the key, and
+    so is every prefix of those bytes (both decline alike; neither raises)."""
 
     @given(
         st.integers(min_value=-(2**200), max_value=2**200),
         st.sampled_from([b"d\x00\x03vsn", b"w\x03vsn"]),
         st.lists(st.tuples(_ATTRIBUTE_KEYS, erlang_terms(max_leaves=3)), max_size=2),
-        st.integers(min_value=0, max_value=3),
     )
     def test_same_facts_as_the_general_reader(
-        self, value: int, key: bytes, others: list[tuple[Atom, Term]], cut: int
+        self, value: int, key: bytes, others: list[tuple[Atom, Term]]
     ) -> None:
         vsn_entry = b"h\x02" + key + encode(ErlList((value,)))
         entries = [vsn_entry, *(encode(entry) for entry in others)]
-        data = b"\x83l" + _u32(len(entries)) + b"".join(entries) + b"j"
-        data = data[: len(data) - cut]  # cut short too: both must decline alike
-        original = etf_common._compiler_vsn
-        etf_common._compiler_vsn = lambda *arguments: None  # the general reader alone
-        try:
-            reference = common_attribute_facts(data)
-        finally:
-            etf_common._compiler_vsn = original
-        fast = common_attribute_facts(data)
-        assert (fast is None) == (reference is None)
-        if fast is not None and reference is not None:
-            assert exact(fast[0]) == exact(reference[0]) and fast[1] == reference[1]
+        whole = b"\x83l" + _u32(len(entries)) + b"".join(entries) + b"j"
+        for end in range(len(whole) + 1):
+            data = whole[:end]
+            original = etf_common._compiler_vsn
+            etf_common._compiler_vsn = lambda *arguments: None  # the general reader alone
+            try:
+                reference = common_attribute_facts(data)
+            finally:
+                etf_common._compiler_vsn = original
+            fast = common_attribute_facts(data)
+            assert (fast is None) == (reference is None)
+            if fast is not None and reference is not None:
+                assert exact(fast[0]) == exact(reference[0]) and fast[1] == reference[1]
 
 
 def _plain_facts(data: bytes) -> ModuleFacts | TermDecodeError:
@@ -375,6 +376,14 @@ class TestCommonModuleFacts:
         plain = _plain_facts(data)
         assert isinstance(plain, ModuleFacts), plain
         assert _same_facts(fast, plain)
+
+    def test_every_cut_short_beam_is_declined(self) -> None:
+        # A form size is checked against the bytes, so a beam cut anywhere is the plain
+        # read's to refuse; the one-pass read must decline it without raising.
+        for data in seeds().beams[:3]:
+            cut_short = [common_module_facts(data[:end]) for end in range(len(data))]
+            assert cut_short == [None] * len(data)
+            assert common_module_facts(data) is not None
 
     def test_reads_real_beams_as_the_plain_read(self) -> None:
         # The examples' beams and, where Erlang is installed, a sample of OTP's:
