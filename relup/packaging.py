@@ -35,7 +35,7 @@ from relup import __version__
 from relup.package_tar import TarEntry, check_package_replaceable, package_comment, write_package
 from relup.package_tree import directory_entries, tree_entries
 from relup.planning import generated_appups, plan_release_upgrade
-from relup.reading import PlanRequest
+from relup.reading import PlanRequest, read_release_pair
 from render.relup_file import render_relup
 from upgrade.plan import UpgradePlan
 
@@ -98,9 +98,10 @@ def build_package(request: PackageRequest, output: Path, force: bool = False) ->
     """
     if not output.is_dir():
         check_package_replaceable(output, force)  # fail before the planning work
-    plan = plan_release_upgrade(request.plan_request)
+    codes = read_release_pair(request.plan_request)
+    root, release_dir = release_tree(codes[1].release)  # so is a NEW that cannot be packed
+    plan = plan_release_upgrade(request.plan_request, codes=codes)
     new = plan.diff.new.release
-    root, release_dir = release_tree(new)
     target = output / f"{new.name}-{new.vsn}.tar.gz" if output.is_dir() else output
     sources, warnings = _sources(plan, root, release_dir, request.only_changed)
     _check_outside(target, sources)

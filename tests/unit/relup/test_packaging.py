@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from diffing.errors import EXIT_INPUT, EXIT_USAGE, InputError, OutputError, UsageError
+from relup import packaging
 from relup.package_tar import FIXED_MTIME, was_packaged_by_relup
 from relup.packaging import PackageRequest, PackageSummary, build_package
 from relup.planning import PlanRequest, plan_files
@@ -196,6 +197,19 @@ def test_new_without_a_boot_file_is_an_input_error_naming_it(tmp_path: Path) -> 
     assert raised.value.exit_code == EXIT_INPUT
     assert str(raised.value).startswith(f"{boot}: missing")
     assert not (tmp_path / "package.tar.gz").exists()
+
+
+def test_a_missing_boot_file_is_found_before_planning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trees = trimmed_trees(tmp_path / "trees")
+
+    def no_planning(*arguments: object, **options: object) -> object:
+        raise AssertionError("planned before finding the boot file missing")
+
+    monkeypatch.setattr(packaging, "plan_release_upgrade", no_planning)
+    with pytest.raises(InputError, match=r"start\.boot: missing"):
+        _package(trees, tmp_path / "package.tar.gz")
 
 
 def test_new_must_be_a_release_directory(trees: Trees, tmp_path: Path) -> None:
