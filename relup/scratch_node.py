@@ -113,6 +113,20 @@ def find_erlang_binary(root: Path, program: str) -> str:
     )
 
 
+def write_vm_args(root: Path, target: Path, node_name: str, cookie: str) -> Path:
+    """Write to ``target`` the vm.args of the relx release at ``root`` (its current
+    version's, as ``releases/start_erl.data`` names it), with its node name, cookie and
+    epmd settings replaced: ``-sname node_name``, ``-setcookie cookie``, no epmd started
+    (the node registers with an epmd already running).  Returns ``target``."""
+    version = (root / "releases" / "start_erl.data").read_text().split()[1]
+    original = root / "releases" / version / "vm.args"
+    lines = original.read_text().splitlines() if original.is_file() else []
+    kept = [line for line in lines if not _NAME_OR_COOKIE.match(line.strip())]
+    ours = [f"-sname {node_name}", f"-setcookie {cookie}", "-start_epmd false"]
+    target.write_text("\n".join([*ours, *kept]) + "\n")
+    return target
+
+
 class ScratchNode:
     """A release copy in ``work/`` booted under a random name and cookie, stopped on exit."""
 
@@ -184,15 +198,7 @@ class ScratchNode:
         return environment
 
     def _write_vm_args(self) -> Path:
-        # The release's own vm.args, its name and cookie replaced by ours.
-        version = (self.release.root / "releases" / "start_erl.data").read_text().split()[1]
-        original = self.release.root / "releases" / version / "vm.args"
-        lines = original.read_text().splitlines() if original.is_file() else []
-        kept = [line for line in lines if not _NAME_OR_COOKIE.match(line.strip())]
-        ours = [f"-sname {self.node_name}", f"-setcookie {self.cookie}", "-start_epmd false"]
-        vm_args = self.work / "vm.args"
-        vm_args.write_text("\n".join([*ours, *kept]) + "\n")
-        return vm_args
+        return write_vm_args(self.release.root, self.work / "vm.args", self.node_name, self.cookie)
 
     def _wait_until_up(self, boot_timeout: float) -> None:
         deadline = time.monotonic() + boot_timeout

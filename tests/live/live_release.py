@@ -41,6 +41,7 @@ from live.processes import (
     run_checked,
     wait_until,
 )
+from relup.scratch_node import write_vm_args
 
 __all__ = [
     "LiveReleaseError",
@@ -233,7 +234,7 @@ class RunningNode:
             raise LiveReleaseError(f"{self.script} has no command {', '.join(missing)}")
         for directory in (self.scratch / "home", self.scratch / "pipes", self.log_dir):
             directory.mkdir(parents=True, exist_ok=True)
-        self._write_vm_args()
+        write_vm_args(self.root, self.scratch / "vm.args", self.node_name, self.cookie)
         self.epmd.start()
         self._run_daemon(timeout)
         try:
@@ -242,17 +243,6 @@ class RunningNode:
             raise LiveReleaseError(f"{error}\n{self.log_tail()}") from error
         os_pid = as_text(self.eval_term("os:getpid()"))
         self.os_pid = int(os_pid) if os_pid is not None else None
-
-    def _write_vm_args(self) -> None:
-        version = (self.root / "releases" / "start_erl.data").read_text().split()[1]
-        original = (self.root / "releases" / version / "vm.args").read_text()
-        kept = [
-            line
-            for line in original.splitlines()
-            if not re.match(r"-(s?name|setcookie|start_epmd)\b", line.strip())
-        ]
-        ours = [f"-sname {self.node_name}", f"-setcookie {self.cookie}", "-start_epmd false"]
-        (self.scratch / "vm.args").write_text("\n".join([*ours, *kept]) + "\n")
 
     def _environment(self) -> dict[str, str]:
         environment = node_environment(self.scratch, self.epmd)
