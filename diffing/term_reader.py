@@ -3,8 +3,9 @@
 The grammar is the literal-term subset that ``erl_parse:parse_term`` accepts:
 atoms, numbers (with one unary ``-``/``+``), characters, strings (adjacent
 literals concatenate), binaries, lists (proper and improper), tuples and maps
-with ``=>``.  Anything else (variables, operators, ``fun``, records, ``:=``)
-is a :class:`~diffing.errors.TermSyntaxError` pointing at the offending token.
+with ``=>``, any of them in parentheses (``[(a), -(1), <<(1):(8)>>]``).
+Anything else (variables, operators, ``fun``, records, ``:=``) is a
+:class:`~diffing.errors.TermSyntaxError` pointing at the offending token.
 
 The parser is iterative: open containers live on an explicit stack, so deep
 nesting costs no Python recursion.  Nesting is still capped at
@@ -46,8 +47,9 @@ from diffing.terms import NIL, Atom, ErlList, ErlMap, Term, erl_string
 
 MAX_NESTING = 1000
 
-# Container kinds: "{" tuple, "[" list, "|" list whose tail comes next, "#" map.
-_CLOSER_OF = {"[": "]", "{": "}", "#": "}", "|": "]"}
+# Container kinds: "{" tuple, "[" list, "|" list whose tail comes next, "#" map,
+# "(" one term in parentheses (erl_parse reads ``[(a)]`` as ``[a]``).
+_CLOSER_OF = {"[": "]", "{": "}", "#": "}", "|": "]", "(": ")"}
 # The opening brackets, and the term each makes when closed at once.
 _EMPTY: dict[str, Term] = {"[": NIL, "{": (), "#": ErlMap()}
 # For each container kind, the separators allowed after an item; the " " entry
@@ -57,11 +59,13 @@ _AFTER_ITEM = {
     "[": {",": "", "|": "", "]": "", " ": "expected ',', '|' or ']' in list"},
     "|": {"]": "", " ": "expected ']' after the tail of a list"},
     "#": {",": "", "}": "", " ": "expected ',' or '}' in map"},
+    "(": {")": "", " ": "expected ')' after the term in parentheses"},
 }
 # Closing brackets handled inline by the hot loop, with what they build.
 _PLAIN_CLOSE: dict[tuple[str, str], Callable[[list[Term]], Term]] = {
     ("{", "}"): tuple,
     ("[", "]"): lambda items: ErlList(tuple(items)),
+    ("(", ")"): lambda items: items[0],
 }
 _NUMBER_STARTS = frozenset("$0123456789")
 _AFTER_MAP_KEY = {"=>": "", " ": "expected '=>' after a map key"}
@@ -229,7 +233,7 @@ class _Parser:
 
     def read_other(self) -> Term | None:
         """A literal that is not cached yet, or None after opening a container."""
-        if self.tokens[self.index] in _EMPTY:
+        if self.tokens[self.index] in _EMPTY or self.tokens[self.index] == "(":
             return self.open_container()
         return self.read_literal()
 
@@ -241,6 +245,8 @@ class _Parser:
             raise self.error(index, f"terms nested deeper than {MAX_NESTING} levels")
         if kind == "#" and self.take() != "{":
             raise self.unexpected(self.index - 1, "expected '{' after '#' (records are not terms)")
+        if kind == "(" and self.tokens[self.index] == ")":
+            raise self.unexpected(self.index, "expected a term in parentheses")
         if self.skip(_CLOSER_OF[kind]):
             return _EMPTY[kind]
         self.kinds.append(kind)
@@ -274,6 +280,8 @@ class _Parser:
             return ErlList(items)
         if kind == "|":
             return ErlList(items[:-1], items[-1])
+        if kind == "(":
+            return items[0]
         try:
             return ErlMap(tuple(zip(items[::2], items[1::2], strict=True)))
         except RecursionError:
@@ -340,11 +348,26 @@ class _Parser:
         return text
 
     def read_signed(self, sign: str) -> int | float:
+        opened = self.skip_openings()  # -(1) is -1 to erl_parse
         index = self.index
         value = self.convert() if self.tokens[index][:1] in _NUMBER_STARTS else None
         if not isinstance(value, int | float):
             raise self.unexpected(index, f"expected a number after unary '{sign}'")
+        self.skip_closings(opened)
         return -value if sign == "-" else value
+
+    def skip_openings(self) -> int:
+        """Take the '(' tokens at hand; how many."""
+        opened = 0
+        while self.skip("("):
+            opened += 1
+        return opened
+
+    def skip_closings(self, count: int) -> None:
+        """Take ``count`` ')' tokens, as the openings taken before require."""
+        for _ in range(count):
+            if not self.skip(")"):
+                raise self.unexpected(self.index, "expected ')'")
 
     def read_binary(self) -> bytes:
         if self.tokens[self.index] == ">>":
@@ -361,7 +384,9 @@ class _Parser:
                 raise self.unexpected(index, "expected ',' or '>>' in binary")
 
     def read_segment(self) -> bytes:
-        """One ``Value[:Size][/Type-...]`` segment of a binary."""
+        """One ``Value[:Size][/Type-...]`` segment of a binary (value and size may
+        stand in parentheses)."""
+        opened = self.skip_openings()
         index = self.index
         token = self.tokens[index]
         values: list[int | float]
@@ -374,7 +399,8 @@ class _Parser:
             values = [self.read_signed("+")]
         else:
             raise self.unexpected(index, "expected a string or number in binary")
-        size = self.read_integer() if self.skip(":") else None
+        self.skip_closings(opened)
+        size = self.read_size() if self.skip(":") else None
         types = self.read_segment_types() if self.skip("/") else ()
         try:
             return b"".join(encode_segment(value, size, types) for value in values)
@@ -400,6 +426,12 @@ class _Parser:
             types.append((name, unit))
             if not self.skip("-"):
                 return tuple(types)
+
+    def read_size(self) -> int:
+        opened = self.skip_openings()
+        size = self.read_integer()
+        self.skip_closings(opened)
+        return size
 
     def read_integer(self) -> int:
         index = self.index

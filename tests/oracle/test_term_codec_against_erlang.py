@@ -23,7 +23,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from diffing.term_reader import read_terms_file
+from diffing.errors import TermSyntaxError
+from diffing.term_reader import parse_first_term, read_terms_file
 from diffing.term_writer import format_consult_file
 from diffing.terms import NIL, Atom, ErlList, ErlMap, Term, erl_string
 from property.term_strategies import erlang_terms, exact
@@ -218,3 +219,44 @@ def test_tp_output_really_spans_several_lines(erlang_printed: dict[str, Path]) -
     # The point of reading ~tp output is its multi-line layout; make sure it is there.
     text = erlang_printed["OUT_TP"].read_text(encoding="utf-8")
     assert text.count("\n") > len(TRICKY_TERMS) + 20
+
+
+# Texts erl_parse:parse_term takes or refuses over parentheses; each on one line.
+PARENTHESISED_TEXTS = (
+    "[(a)]", "{(1), -(2)}", "<<(1)>>", "<<(-1):8>>", "<<-(1)>>", '<<("ab")>>', "<<1:(8)>>",
+    "((a))", "#{(a) => (b)}", "[a|(b)]", "<<(1)/utf8>>", "-(1)", "(-1)", "({a, [(b)]})",
+    "-(-(1))", '<<(<<"x">>)>>', '-("a")', "()", "(a, b)", "[(a]", "((a)", "(a))", "-()",
+)  # fmt: skip
+
+# Parses each line of TEXTS_IN with erl_parse:parse_term: the term with ~w, or "error".
+_PARSE_TERMS = """
+{ok, Source} = file:read_file(os:getenv("TEXTS_IN")),
+Lines = [L || L <- string:split(unicode:characters_to_list(Source), "\\n", all), L =/= ""],
+Parse = fun(Line) ->
+    case erl_scan:string(Line ++ ".") of
+        {ok, Tokens, _} ->
+            case erl_parse:parse_term(Tokens) of
+                {ok, Term} -> io_lib:format("~w.~n", [Term]);
+                _ -> "error.\\n"
+            end;
+        _ -> "error.\\n"
+    end
+end,
+ok = file:write_file(os:getenv("TERMS_OUT"), [Parse(Line) || Line <- Lines]),
+halt(0).
+"""
+
+
+def test_parentheses_read_as_erl_parse_reads_them(tmp_path: Path) -> None:
+    texts = tmp_path / "texts.txt"
+    texts.write_text("\n".join(PARENTHESISED_TEXTS) + "\n", encoding="utf-8")
+    answers = tmp_path / "answers.config"
+    run_erl(_PARSE_TERMS, {"TEXTS_IN": str(texts), "TERMS_OUT": str(answers)})
+    erlang = read_terms_file(answers)
+    assert len(erlang) == len(PARENTHESISED_TEXTS)
+    for text, answer in zip(PARENTHESISED_TEXTS, erlang, strict=True):
+        try:
+            ours: object = exact(parse_first_term(text + "."))
+        except TermSyntaxError:
+            ours = exact(Atom("error"))
+        assert ours == exact(answer), text
