@@ -358,6 +358,50 @@ def _export(decoder: _Decoder, start: int) -> OpaqueTerm:
     return OpaqueTerm("fun", decoder.data[start : decoder.position])
 
 
+def external_fun(module: str, function: str, arity: int) -> OpaqueTerm:
+    """``fun Module:Function/Arity`` as OTP 25's ``term_to_binary`` encodes it (latin-1
+    atoms as ``ATOM_EXT``, others in UTF-8), so it equals one met in a literal table.
+
+    >>> external_fun("lists", "map", 2).encoding
+    b'qd\\x00\\x05listsd\\x00\\x03mapa\\x02'
+    """
+    if not 0 <= arity <= 255:
+        raise ValueError(f"fun arity {arity} is not 0..255")
+    return OpaqueTerm(
+        "fun", b"q" + _atom_bytes(module) + _atom_bytes(function) + bytes([97, arity])
+    )
+
+
+def _atom_bytes(name: str) -> bytes:
+    try:
+        latin = name.encode("latin-1")
+    except UnicodeEncodeError:
+        utf8 = name.encode("utf-8")
+        if len(utf8) < 256:
+            return b"w" + bytes([len(utf8)]) + utf8
+        return b"v" + len(utf8).to_bytes(2, "big") + utf8
+    return b"d" + len(latin).to_bytes(2, "big") + latin
+
+
+def external_fun_parts(term: OpaqueTerm) -> tuple[str, str, int] | None:
+    """The module, function and arity of an external fun (``EXPORT_EXT``), else None
+    (a local fun, a pid, a port or a reference has no text form)."""
+    if term.kind != "fun" or term.encoding[:1] != b"q":
+        return None
+    decoder = _Decoder(term.encoding, None, "fun")
+    decoder.position = 1
+    try:
+        module, function = decoder.node_atom(), decoder.node_atom()
+        arity_at = decoder.position
+        tag = decoder.byte()
+        arity = _SCALARS[tag](decoder, arity_at) if tag in _INTEGER_TAGS else None
+    except TermDecodeError:
+        return None
+    if not isinstance(arity, int):
+        return None
+    return module.name, function.name, arity
+
+
 _SCALARS: dict[int, Callable[[_Decoder, int], Term]] = {
     97: lambda decoder, _: decoder.byte(),
     98: lambda decoder, _: decoder.unpack(_INT32),

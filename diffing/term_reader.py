@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from diffing.errors import InputError, TermSyntaxError
+from diffing.etf import external_fun
 from diffing.term_tokens import (
     DIGITS,
     END,
@@ -300,6 +301,8 @@ class _Parser:
             return self.read_binary()
         if token[:1] == '"' and len(token) > 1:
             return erl_string(self.read_strings())
+        if token == "fun":
+            return self.read_external_fun()
         value = self.convert()
         if value is None:
             raise self.not_a_term(index, token)
@@ -335,6 +338,28 @@ class _Parser:
             raise self.error(index, error.message, error.offset) from None
         self.index += 1
         return value
+
+    def read_external_fun(self) -> Term:
+        """``fun Module:Function/Arity``, all three literal: an external fun to erl_parse."""
+        self.index += 1  # fun
+        module = self.read_fun_name("module")
+        if not self.skip(":"):
+            raise self.unexpected(self.index, "expected ':' in fun M:F/A (a local fun is no term)")
+        function = self.read_fun_name("function")
+        if not self.skip("/"):
+            raise self.unexpected(self.index, "expected '/' in fun M:F/A")
+        index = self.index
+        arity = self.read_integer()
+        if arity > 255:
+            raise self.error(index, f"fun arity {arity} is over 255")
+        return external_fun(module, function, arity)
+
+    def read_fun_name(self, what: str) -> str:
+        index = self.index
+        value = self.convert()  # None for what is no atom or number
+        if not isinstance(value, Atom):
+            raise self.unexpected(index, f"expected the {what} of fun M:F/A, an atom")
+        return value.name
 
     def read_strings(self) -> str:
         """The text of the string literal at hand and of any right after it."""

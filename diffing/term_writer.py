@@ -16,6 +16,7 @@ Spelling rules, each chosen so the text reads back as the same term:
   characters, ``<<"text">>`` when every byte is a printable Latin-1
   character, and ``<<1,2,3>>`` otherwise;
 * floats use Python's shortest round-trip ``repr``, always with a ``.``;
+* an external fun is ``fun m:f/2``, which ``erl_parse`` reads as that fun;
 * non-printable characters inside quotes are escaped (``\\n``, ``\\x{7F}``).
 """
 
@@ -26,8 +27,9 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 
+from diffing.etf import external_fun_parts
 from diffing.term_tokens import LOWERCASE, RESERVED_WORDS, UPPERCASE, is_unicode_scalar
-from diffing.terms import Atom, ErlList, ErlMap, Term, as_text
+from diffing.terms import Atom, ErlList, ErlMap, OpaqueTerm, Term, as_text
 
 _BARE_ATOM = re.compile(f"[{LOWERCASE}][{LOWERCASE}{UPPERCASE}0-9_@]*")
 # Quoted even though OTP 25 reads them bare: the maybe feature makes them keywords.
@@ -55,7 +57,7 @@ def format_term(term: Term, width: int = 80) -> str:
     """``term`` as Erlang text, laid out to fit in ``width`` columns where it can.
 
     Args:
-        term: any term except pids, ports, references, funs and bitstrings.
+        term: any term except pids, ports, references, local funs and bitstrings.
         width: the line width to aim for.
 
     Returns:
@@ -302,6 +304,11 @@ def _scalar_text(term: Term) -> str:
         return _binary_text(term)
     if isinstance(term, ErlList) and term.tail is None:
         return "[]" if not term.items else _quoted(_string_text(term) or "", '"')
+    if isinstance(term, OpaqueTerm):
+        parts = external_fun_parts(term)
+        if parts is not None:  # fun M:F/A reads back (erl_parse makes it the same fun)
+            module, function, arity = parts
+            return f"fun {_atom_text(module)}:{_atom_text(function)}/{arity}"
     raise TypeError(f"{type(term).__name__} cannot be written as Erlang text: {term!r}")
 
 

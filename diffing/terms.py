@@ -124,10 +124,13 @@ class BitString:
 
 @dataclass(frozen=True, slots=True)
 class OpaqueTerm:
-    """A pid, port, reference or fun met in binary term format.
+    """A pid, port, reference or fun, kept as its binary term format encoding.
 
-    These cannot be written as text; they are kept so a decoded literal table
-    stays faithful, and compared by their raw encoding.
+    Met in binary term format (literal tables), they are kept so a decoded
+    literal table stays faithful, and compared by their raw encoding.  An
+    external fun (``fun M:F/A``, kind ``fun``, ``EXPORT_EXT``) is also read
+    from text and written as text (``diffing.etf.external_fun``); the others
+    have no text form.
     """
 
     kind: str

@@ -168,13 +168,18 @@ application_record(Record) when tuple_size(Record) =:= 17,
                                 element(1, Record) =:= application ->
     Record.
 
-%% Pids, ports, references and funs have no text form the client can read;
-%% they only occur inside crash reasons, so replace them by a tagged tuple
-%% holding their printed form.
+%% Pids, ports, references and local funs have no text form the client can
+%% read; they only occur inside crash reasons, so replace them by a tagged
+%% tuple holding their printed form.  An external fun prints as fun M:F/A,
+%% which the client reads (an appup may hold one).
 printable(Term) when is_pid(Term) -> opaque(pid, Term);
 printable(Term) when is_port(Term) -> opaque(port, Term);
 printable(Term) when is_reference(Term) -> opaque(reference, Term);
-printable(Term) when is_function(Term) -> opaque(function, Term);
+printable(Term) when is_function(Term) ->
+    case erlang:fun_info(Term, type) of
+        {type, external} -> Term;
+        {type, local} -> opaque(function, Term)
+    end;
 printable([Head | Tail]) -> [printable(Head) | printable(Tail)];
 printable(Term) when is_tuple(Term) ->
     list_to_tuple(printable(tuple_to_list(Term)));

@@ -221,11 +221,15 @@ def test_tp_output_really_spans_several_lines(erlang_printed: dict[str, Path]) -
     assert text.count("\n") > len(TRICKY_TERMS) + 20
 
 
-# Texts erl_parse:parse_term takes or refuses over parentheses; each on one line.
-PARENTHESISED_TEXTS = (
+# Texts erl_parse:parse_term takes or refuses over parentheses and external
+# funs (fun M:F/A); each on one line.
+PARSE_TERM_TEXTS = (
     "[(a)]", "{(1), -(2)}", "<<(1)>>", "<<(-1):8>>", "<<-(1)>>", '<<("ab")>>', "<<1:(8)>>",
     "((a))", "#{(a) => (b)}", "[a|(b)]", "<<(1)/utf8>>", "-(1)", "(-1)", "({a, [(b)]})",
     "-(-(1))", '<<(<<"x">>)>>', '-("a")', "()", "(a, b)", "[(a]", "((a)", "(a))", "-()",
+    "fun lists:map/2", "fun 'a b':c/0", "fun m:f/255", "[fun m:f/01, (fun m:f/16#2)]",
+    "fun '\u00e9t\u00e9':'\u20ac'/0", "fun m:f/256", "fun f/1", "fun M:f/1", "fun m:f/-1",
+    "fun m:f/(1)", "fun (m):f/1", "fun m:f", "-(fun m:f/1)", "fun fun:f/1",
 )  # fmt: skip
 
 # Parses each line of TEXTS_IN with erl_parse:parse_term: the term with ~w, or "error".
@@ -247,14 +251,14 @@ halt(0).
 """
 
 
-def test_parentheses_read_as_erl_parse_reads_them(tmp_path: Path) -> None:
+def test_texts_read_as_erl_parse_reads_them(tmp_path: Path) -> None:
     texts = tmp_path / "texts.txt"
-    texts.write_text("\n".join(PARENTHESISED_TEXTS) + "\n", encoding="utf-8")
+    texts.write_text("\n".join(PARSE_TERM_TEXTS) + "\n", encoding="utf-8")
     answers = tmp_path / "answers.config"
     run_erl(_PARSE_TERMS, {"TEXTS_IN": str(texts), "TERMS_OUT": str(answers)})
     erlang = read_terms_file(answers)
-    assert len(erlang) == len(PARENTHESISED_TEXTS)
-    for text, answer in zip(PARENTHESISED_TEXTS, erlang, strict=True):
+    assert len(erlang) == len(PARSE_TERM_TEXTS)
+    for text, answer in zip(PARSE_TERM_TEXTS, erlang, strict=True):
         try:
             ours: object = exact(parse_first_term(text + "."))
         except TermSyntaxError:

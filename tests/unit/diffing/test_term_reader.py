@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from diffing.errors import InputError, TermSyntaxError
+from diffing.etf import external_fun
 from diffing.term_reader import (
     MAX_NESTING,
     parse_first_term,
@@ -16,7 +17,7 @@ from diffing.term_reader import (
     read_terms_file,
 )
 from diffing.term_tokens import RESERVED_WORDS, source_encoding
-from diffing.terms import NIL, Atom, ErlList, ErlMap, Term, erl_string
+from diffing.terms import NIL, Atom, ErlList, ErlMap, OpaqueTerm, Term, erl_string
 
 
 def one(text: str) -> Term:
@@ -51,7 +52,8 @@ def test_atoms(text: str, name: str) -> None:
 
 @pytest.mark.parametrize("word", sorted(RESERVED_WORDS))
 def test_reserved_word_is_not_an_atom(word: str) -> None:
-    with pytest.raises(TermSyntaxError, match="reserved word"):
+    # fun alone starts an external fun (fun M:F/A), which it is not either.
+    with pytest.raises(TermSyntaxError, match="fun M:F/A" if word == "fun" else "reserved word"):
         parse_terms(f"{word}.")
 
 
@@ -272,6 +274,29 @@ def test_lists_tuples_and_maps() -> None:
     assert one("# {a => 1}.") == ErlMap(((Atom("a"), 1),))
 
 
+def test_terms_in_parentheses_are_the_terms() -> None:
+    assert one("[(a), ((b)), -(1), (-2), {(c)}, #{(k) => (v)}, [x|(y)]].") == ErlList(
+        (
+            Atom("a"),
+            Atom("b"),
+            -1,
+            -2,
+            (Atom("c"),),
+            ErlMap(((Atom("k"), Atom("v")),)),
+            ErlList((Atom("x"),), Atom("y")),
+        )
+    )
+    assert one('<<(1), -(2), ("ab"), (3):(16)>>.') == b"\x01\xfeab\x00\x03"
+
+
+def test_external_funs_are_the_funs_term_to_binary_encodes() -> None:
+    # term_to_binary(fun lists:map/2) in OTP 25, after the version byte.
+    assert one("fun lists:map/2.") == OpaqueTerm("fun", b"qd\x00\x05listsd\x00\x03mapa\x02")
+    assert one("[fun 'a b':c/0, fun m:f/16#ff].") == ErlList(
+        (external_fun("a b", "c", 0), external_fun("m", "f", 255))
+    )
+
+
 def test_improper_lists() -> None:
     assert one("[a|b].") == ErlList((Atom("a"),), Atom("b"))
     assert one("[a, b | c].") == ErlList((Atom("a"), Atom("b")), Atom("c"))
@@ -339,7 +364,14 @@ def test_first_term_of_empty_text_is_an_error() -> None:
         ("#{a := 1}.", 1, 5, "expected '=>' after a map key (':=' only updates maps)"),
         ("#{a}.", 1, 4, "expected '=>' after a map key, found '}'"),
         ("#rec{a = 1}.", 1, 2, "expected '{' after '#'"),
-        ("fun() -> ok end.", 1, 1, "'fun' is a reserved word"),
+        ("fun() -> ok end.", 1, 4, "expected the module of fun M:F/A, an atom, found '('"),
+        ("fun f/1.", 1, 6, "expected ':' in fun M:F/A (a local fun is no term), found '/'"),
+        ("fun m:f/256.", 1, 9, "fun arity 256 is over 255"),
+        ("fun m:F/1.", 1, 7, "expected the function of fun M:F/A, an atom, found variable 'F'"),
+        ("(a, b).", 1, 3, "expected ')' after the term in parentheses, found ','"),
+        ("().", 1, 2, "expected a term in parentheses, found ')'"),
+        ("-(-(1)).", 1, 3, "expected a number after unary '-', found '-'"),
+        ("<<(1:8)>>.", 1, 5, "expected ')', found ':'"),
         ("a + 1.", 1, 3, "expected '.' after the term, found '+'"),
         ("f(x).", 1, 2, "expected '.' after the term, found '('"),
         ("{a}", 1, 4, "unexpected end of input, missing '.'"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from diffing.etf import external_fun
 from diffing.term_reader import parse_terms
 from diffing.term_writer import format_consult_file, format_term
 from diffing.terms import NIL, Atom, BitString, ErlList, ErlMap, OpaqueTerm, Term, erl_string
@@ -118,11 +119,18 @@ def test_tuples_and_maps() -> None:
 
 @pytest.mark.parametrize(
     "term",
-    [True, None, "text", BitString(b"\x01", 4), OpaqueTerm("pid", b"")],
+    [True, None, "text", BitString(b"\x01", 4), OpaqueTerm("pid", b""), OpaqueTerm("fun", b"p")],
 )
 def test_values_without_text_form_are_refused(term: object) -> None:
     with pytest.raises(TypeError):
         format_term(term)  # type: ignore[arg-type]
+
+
+def test_external_funs_are_written_as_erlang_reads_them() -> None:
+    funs = (external_fun("lists", "map", 2), external_fun("a b", "Elixir.X", 0))
+    text = format_term(ErlList(funs))
+    assert text == "[fun lists:map/2,fun 'a b':'Elixir.X'/0]"
+    assert parse_terms(text + ".") == (ErlList(funs),)
 
 
 RELUP = (
