@@ -11,16 +11,19 @@ The steps, each reported, the first failure ending the run:
    ``releases/NAME-VSN.tar.gz`` (copied there from ``--package``);
 5. *relup*: the script ``release_handler`` will run exists (up entry of VSN's
    relup, else down entry of the running version's);
-6. *check_install_release*, *install_release* (paths updated, as relx does)
-   and *make_permanent* (and relx's ``bin/NAME-VSN`` copied over ``bin/NAME``,
-   so a restart boots VSN);
-7. *verify version*: the node reports VSN permanent and running;
-8. *verify script*: what the script's ``apply`` steps should have done
+6. *check_install_release*, *install_release* (paths updated, as relx does);
+7. *verify script*: what the script's ``apply`` steps should have done
    (children restarted or deleted, applications started or stopped) is so on
-   the node, since OTP ignores their results.
+   the node, since OTP ignores their results;
+8. *make_permanent* (and relx's ``bin/NAME-VSN`` copied over ``bin/NAME``, so
+   a restart boots VSN), only once the script is verified;
+9. *verify version*: the node reports VSN permanent and running.
 
 A release unpacked by this run is removed again when a check before the
-installation fails, so the node is left as it was found.
+installation fails, so the node is left as it was found.  A script that does
+not verify leaves VSN installed but not permanent: a restart boots the
+permanent release again, and installing that release goes back at once (the
+version check allows it).
 """
 
 from __future__ import annotations
@@ -148,9 +151,9 @@ class _Run:
             self.find_script,
             self.check_install,
             self.install,
+            self.verify_script,
             self.make_permanent,
             self.verify_version,
-            self.verify_script,
         )
         for step in steps:
             if not step():
@@ -313,9 +316,21 @@ class _Run:
         unmet = unmet_expectations(self.node, expectations)
         if unmet:
             detail = f"{len(unmet)} of {len(expectations)} apply steps did not take effect"
-            return self.add("verify script", "failed", detail, tuple(unmet))
+            return self.add(
+                "verify script", "failed", detail + self.left_unfinished(), tuple(unmet)
+            )
         shown = "; ".join(expectation.describe() for expectation in expectations)
         return self.add("verify script", "passed", shown)
+
+    def left_unfinished(self) -> str:
+        """What a failure after install_release leaves: VSN current, not permanent."""
+        permanent = self.node_releases().entry_with_status("permanent")
+        if permanent is None or permanent.vsn == self.request.vsn:
+            return ""
+        return (
+            f"; {self.request.vsn} is not made permanent: a restart boots {permanent.vsn}, "
+            f"installing {permanent.vsn} goes back now"
+        )
 
     def quoted_vsn(self) -> str:
         return format_term(erl_string(self.request.vsn))
@@ -357,8 +372,9 @@ def child_problem(expected: ChildExpectation, child_id: Term, state: str) -> str
 def version_problem(
     releases: NodeReleases, running: str, target: str, expected_from: str | None
 ) -> str | None:
-    permanent = next((entry for entry in releases.entries if entry.status == "permanent"), None)
-    if permanent is not None and permanent.vsn != running:
+    permanent = releases.entry_with_status("permanent")
+    # Going back to the permanent release undoes an unfinished installation.
+    if permanent is not None and permanent.vsn != running and target != permanent.vsn:
         return (
             f"{running} is installed but not permanent ({permanent.vsn} is): finish or undo "
             "that installation first"

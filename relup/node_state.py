@@ -64,11 +64,10 @@ class NodeReleases:
     @property
     def running(self) -> ReleaseEntry | None:
         """The release the node runs: the ``current`` one, else the ``permanent`` one."""
-        for status in ("current", "permanent"):
-            for entry in self.entries:
-                if entry.status == status:
-                    return entry
-        return None
+        return self.entry_with_status("current") or self.entry_with_status("permanent")
+
+    def entry_with_status(self, status: str) -> ReleaseEntry | None:
+        return next((entry for entry in self.entries if entry.status == status), None)
 
     def entry(self, vsn: str) -> ReleaseEntry | None:
         return next((entry for entry in self.entries if entry.vsn == vsn), None)

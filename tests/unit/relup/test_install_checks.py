@@ -103,6 +103,8 @@ def test_the_running_release_is_the_current_one_else_the_permanent_one(
             None,
             "1.1.0 is installed but not permanent (1.0.0 is)",
         ),
+        # Back to the permanent release from an installation left unfinished.
+        ((("1.1.0", "current"), ("1.0.0", "permanent")), "1.1.0", "1.0.0", None, None),
     ],
 )
 def test_version_rules(
