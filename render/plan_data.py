@@ -44,7 +44,9 @@ def plan_to_data(plan: UpgradePlan) -> Data:
         plan: the upgrade plan.
 
     Returns:
-        A dict whose first key is ``schema_version``.
+        A dict whose first key is ``schema_version``.  An application's up
+        and down steps holding the same instruction share its data (one
+        dict): copy it before changing it.
     """
     data: Data = {
         "schema_version": SCHEMA_VERSION,
