@@ -16,11 +16,10 @@ multi-megabyte relup (mostly the same few atoms) fast to read.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
+from diffing.collection import cyclic_collection_paused
 from diffing.errors import InputError, TermSyntaxError
 from diffing.etf import external_fun
 from diffing.term_tokens import (
@@ -87,7 +86,7 @@ def parse_terms(text: str, path: Path | None = None) -> tuple[Term, ...]:
     """
     parser = _Parser(text, path)
     terms = []
-    with _cyclic_gc_paused():
+    with cyclic_collection_paused():  # a big relup is a great many small terms
         while not parser.at_end():
             terms.append(parser.read_dotted_term())
     return tuple(terms)
@@ -102,7 +101,7 @@ def parse_first_term(text: str, path: Path | None = None) -> Term:
     parser = _Parser(text, path)
     if parser.at_end():
         raise syntax_error(text, len(text), "no term found: the text is empty", path)
-    with _cyclic_gc_paused():
+    with cyclic_collection_paused():  # a big relup is a great many small terms
         return parser.read_dotted_term()
 
 
@@ -114,20 +113,6 @@ def read_terms_file(path: Path) -> tuple[Term, ...]:
 def read_first_term_file(path: Path) -> Term:
     """The first term of the file at ``path`` (see :func:`parse_first_term`)."""
     return parse_first_term(read_term_text(path), path)
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    # Reading builds a great many small objects, none of them in a cycle; left
-    # on, the cyclic collector rescans them over and over (a third of the time
-    # on a big relup).  Reference counting still frees everything as usual.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def read_term_text(path: Path) -> str:

@@ -14,11 +14,12 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import NoReturn
 
+from diffing.collection import cyclic_collection_paused
 from relup import __version__
 from relup.cli_graph import add_graph_command
 from relup.cli_install import add_install_command
@@ -259,31 +260,14 @@ def _run_check(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@contextmanager
-def _no_cyclic_collection() -> Iterator[None]:
-    """Run without the cyclic garbage collector (reference counting frees as usual).
-
-    A plan builds millions of small objects (module facts, terms, instructions)
-    that live to the end and form no cycles: the collector only rescanned
-    them, a fifth of a 20,000-module plan's time at the default thresholds and
-    still 0.06 s (3%) with thresholds raised a hundredfold.  Forked workers
-    inherit the setting.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     arguments = parser.parse_args(argv)
     try:
-        with _no_cyclic_collection():
+        # A plan's objects live to the end and form no cycles (diffing.collection);
+        # forked workers inherit the pause.
+        with cyclic_collection_paused():
             status: int = arguments.handler(arguments)
         sys.stdout.flush()
     except BrokenPipeError:
