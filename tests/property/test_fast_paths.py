@@ -273,6 +273,20 @@ _GRAPHS = st.integers(min_value=1, max_value=9).flatmap(
 )
 
 
+def _both_forms(
+    graph: tuple[int, list[tuple[int, int]]],
+) -> tuple[int, dict[int, set[int]], nx.DiGraph[int]]:
+    """The graph as successor sets (what upgrade.acyclic takes) and as networkx's."""
+    size, edges = graph
+    successors: dict[int, set[int]] = {node: set() for node in range(size)}
+    for source, target in edges:
+        successors[source].add(target)
+    reference: nx.DiGraph[int] = nx.DiGraph()
+    reference.add_nodes_from(range(size))
+    reference.add_edges_from(edges)
+    return size, successors, reference
+
+
 class TestAcyclicOrder:
     """systools_rc's dependency order: Kahn's algorithm taking the smallest key first is what
     networkx's lexicographical topological sort of the condensation gives when there is no cycle."""
@@ -281,13 +295,7 @@ class TestAcyclicOrder:
     def test_same_order_as_networkx_or_declines_on_cycles(
         self, graph: tuple[int, list[tuple[int, int]]]
     ) -> None:
-        size, edges = graph
-        successors: dict[int, set[int]] = {node: set() for node in range(size)}
-        for source, target in edges:
-            successors[source].add(target)
-        reference: nx.DiGraph[int] = nx.DiGraph()
-        reference.add_nodes_from(range(size))
-        reference.add_edges_from(edges)
+        size, successors, reference = _both_forms(graph)
         order = acyclic_order(range(size), successors, key=lambda node: -node)
         if not nx.is_directed_acyclic_graph(reference):
             assert order is None
@@ -296,13 +304,7 @@ class TestAcyclicOrder:
 
     @given(_GRAPHS)
     def test_weak_components_as_networkx(self, graph: tuple[int, list[tuple[int, int]]]) -> None:
-        size, edges = graph
-        successors: dict[int, set[int]] = {node: set() for node in range(size)}
-        for source, target in edges:
-            successors[source].add(target)
-        reference: nx.DiGraph[int] = nx.DiGraph()
-        reference.add_nodes_from(range(size))
-        reference.add_edges_from(edges)
+        size, successors, reference = _both_forms(graph)
         found = sorted(sorted(component) for component in weak_components(range(size), successors))
         expected = sorted(sorted(c) for c in nx.weakly_connected_components(reference))
         assert found == expected
