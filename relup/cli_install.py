@@ -20,11 +20,13 @@ cookie allow. Checks first: the node runs from ROOT with sasl's release_handler,
 it runs the expected version, its loaded modules are the beams on disk (drift),
 and release_handler:check_install_release passes. Then it unpacks VSN if the
 node does not know it yet (releases/NAME-VSN.tar.gz, or --package FILE copied
-there), installs it, makes it permanent (relx: bin/NAME-VSN is copied over
-bin/NAME), and verifies that the node runs VSN and that every supervisor child
-and application the relup's apply steps start, stop or delete is so (OTP
-ignores what those steps return). Downgrade: name an older VSN the node still
-knows (status old). Every step is printed; exit 1 at the first that fails.
+there), installs it, verifies that every supervisor child and application the
+relup's apply steps start, stop or delete is so (OTP ignores what those steps
+return), then makes it permanent (relx: bin/NAME-VSN is copied over bin/NAME)
+and verifies that the node runs VSN, permanent. A failed check leaves VSN
+installed but not permanent: a restart boots the permanent release, and
+installing that release goes back now. Downgrade: name an older VSN the node
+still knows (status old). Every step is printed; exit 1 at the first that fails.
 """
 
 EXIT_HELP = """\
